@@ -1,0 +1,22 @@
+# SPDX-License-Identifier: MIT
+# Platform capability checks, written into the generated <phantom/config.hpp>. Only sys/ reads it.
+include(CheckSymbolExists)
+check_symbol_exists(prctl "sys/prctl.h" PHANTOM_HAVE_PRCTL)
+check_symbol_exists(pipe2 "unistd.h" PHANTOM_HAVE_PIPE2)
+if(APPLE)
+  set(PHANTOM_PLATFORM_MACOS 1)
+  set(PHANTOM_PLATFORM_SOURCE platform_macos.cpp)
+else()
+  set(PHANTOM_PLATFORM_MACOS 0)
+  set(PHANTOM_PLATFORM_SOURCE platform_linux.cpp)
+endif()
+find_package(Git QUIET)
+set(PHANTOM_GIT_COMMIT "unknown")
+if(GIT_FOUND)
+  execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --short HEAD WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                  OUTPUT_VARIABLE _commit OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE _rc)
+  if(_rc EQUAL 0 AND _commit)
+    set(PHANTOM_GIT_COMMIT ${_commit})
+  endif()
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/config.hpp.in ${PROJECT_BINARY_DIR}/generated/phantom/config.hpp @ONLY)

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// The running user and system: home, uid, shell, environment, OS family.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace phantom::sys {
+
+/// A process environment as name -> value.
+using Environment = std::map<std::string, std::string>;
+
+/// True on macOS builds; chosen by CMake (platform_macos.cpp / platform_linux.cpp).
+bool is_macos() noexcept;
+
+/// Short OS name for messages ("linux", "macos").
+const char* platform_name() noexcept;
+
+/// $HOME when set and absolute, else the passwd entry's home. Throws phantom::Error when
+/// neither exists.
+std::filesystem::path home_dir();
+
+/// The effective uid.
+uid_t current_uid() noexcept;
+
+/// Value of an environment variable, if set (even when empty).
+std::optional<std::string> get_env(const char* name);
+
+/// A snapshot of this process's environment.
+Environment current_environment();
+
+/// The user's shell: $SHELL, else the passwd entry, else /bin/sh.
+std::string user_shell();
+
+/// True when `fd` is a terminal.
+bool is_terminal(int fd) noexcept;
+
+} // namespace phantom::sys

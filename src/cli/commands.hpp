@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+// The client's subcommands: one function per file in src/cli/, dispatched by cli::run_cli.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace phantom::cli {
+
+using Args = std::vector<std::string>;
+
+/// Dispatches argv (without argv[0]) to a subcommand; anything that is not a subcommand is
+/// `run -- ARGS…`. Returns the exit code; throws phantom::Error/Fatal for main to print.
+int run_cli(const Args& args);
+
+/// Overwrites, in this process's own argv memory, the values of arguments that carry a
+/// secret (`--invite URI` holds the member password), so `ps` and /proc/PID/cmdline stop
+/// showing them once parsing starts. Call after copying argv.
+void hide_secret_arguments(int argc, char** argv);
+
+int cmd_init(const Args& args);
+int cmd_run(const Args& command);
+int cmd_env(const Args& args);
+int cmd_shell(const Args& args);
+int cmd_help(const Args& args);
+int cmd_version(const Args& args);
+
+} // namespace phantom::cli
