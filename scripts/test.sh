@@ -67,6 +67,10 @@ fuzz)
 esac
 
 cmake --build "$dir" -j "$jobs"
+if [ "$mode" = test ] && command -v clang-format >/dev/null 2>&1; then
+  # .clang-format is applied: a diff fails the run (fix with: cmake --build build --target format).
+  cmake --build "$dir" --target check-format >/dev/null
+fi
 log="$dir/ctest.log"
 set +e
 ctest --test-dir "$dir" --output-on-failure -j "$jobs" 2>&1 | tee "$log"
