@@ -2,6 +2,10 @@
 // The client's subcommands: one function per file in src/cli/, dispatched by cli::run_cli.
 #pragma once
 
+#include <phantom/config/config.hpp>
+
+#include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -19,10 +23,22 @@ int run_cli(const Args& args);
 void hide_secret_arguments(int argc, char** argv);
 
 int cmd_init(const Args& args);
+int cmd_connect(const Args& args);
+int cmd_disconnect(const Args& args);
+int cmd_status(const Args& args);
 int cmd_run(const Args& command);
 int cmd_env(const Args& args);
 int cmd_shell(const Args& args);
 int cmd_help(const Args& args);
 int cmd_version(const Args& args);
+
+/// Starts the daemon unless one runs, and waits up to `timeout` for a healthy tunnel (a
+/// spinner with elapsed seconds on stderr when `spinner`). Throws Fatal(69) with the cause
+/// from the daemon's state and log, after stopping what it started.
+int connect_daemon(const config::Config& config, const std::filesystem::path& home,
+                   std::chrono::seconds timeout, bool spinner);
+
+/// True when this user's daemon holds its lock (cheap: one open and one flock).
+bool daemon_running(const std::filesystem::path& home);
 
 } // namespace phantom::cli

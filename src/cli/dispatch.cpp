@@ -43,6 +43,15 @@ int run_cli(const Args& args) {
     if (name == "init") {
         return cmd_init(rest);
     }
+    if (name == "connect") {
+        return cmd_connect(rest);
+    }
+    if (name == "disconnect") {
+        return cmd_disconnect(rest);
+    }
+    if (name == "status") {
+        return cmd_status(rest);
+    }
     if (name == "env") {
         return cmd_env(rest);
     }

@@ -16,6 +16,9 @@ constexpr const char* k_usage = R"USAGE(usage: phantom COMMAND [ARGS…]
 
 Commands:
   init      set up this machine (interactive, or --invite URI / flags with --yes)
+  connect   start the tunnel daemon (--foreground, --timeout SECONDS)
+  disconnect  stop it and everything it started
+  status    show the tunnel (--json); exit 0 connected, 3 not connected, 1 degraded
   env       print the environment phantom gives a command (eval "$(phantom env)")
   shell     start your shell inside that environment
   run       run -- CMD [ARGS…]: same as `phantom CMD`, for commands named like a subcommand

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: MIT
 // `phantom init`: write ~/.phantom/config, pin the host key, store the password, make a key.
-#include <unistd.h>
-
 #include <phantom/config/config.hpp>
 #include <phantom/config/invite.hpp>
 #include <phantom/config/known_hosts.hpp>
@@ -239,7 +237,7 @@ int cmd_init(const Args& args) {
         usage_error("--invite - and --password-stdin both read stdin; the invite already holds the password");
     }
     const bool stdin_used = opt.password_stdin || (opt.invite && *opt.invite == "-");
-    const bool interactive = !opt.yes && !stdin_used && sys::is_terminal(STDIN_FILENO);
+    const bool interactive = !opt.yes && !stdin_used && sys::stdin_is_terminal();
 
     const auto home = sys::home_dir();
     const auto path = config::config_path(home);

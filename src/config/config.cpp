@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: MIT
 // The client config: schema, strict validation with file:line:column errors, atomic save.
-#include <sys/stat.h>
-
 #include <phantom/config/config.hpp>
 #include <phantom/config/validation.hpp>
 #include <phantom/error.hpp>
@@ -14,8 +12,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <sstream>
@@ -446,23 +442,22 @@ Config parse_config(std::string_view text, std::string_view source_name) {
 }
 
 Config load_config(const std::filesystem::path& path) {
-    auto status = sys::file_status(path);
-    if (!status || !status->exists) {
+    // Follow a symlinked config (dotfile managers) but judge the file it points at.
+    const auto status = sys::file_status(path, true);
+    if (!status) {
+        throw Fatal(exit_code::k_config,
+                    fmt::format("cannot read {}: {}", path.string(), status.error().message()),
+                    "check that the file exists and belongs to you");
+    }
+    if (!status->exists) {
         throw Fatal(exit_code::k_config, fmt::format("no config at {}", path.string()),
                     "run `phantom init` to create it (or set PHANTOM_CONFIG to its path)");
     }
-    // Follow a symlinked config (dotfile managers) but judge the file it points at.
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0) {
-        throw Fatal(exit_code::k_config,
-                    fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)),
-                    "check that the file exists and belongs to you");
-    }
-    if ((st.st_mode & 077) != 0) {
+    if ((status->mode & 077) != 0) {
         // Same rule and wording as ssh for private keys: the config can hold the password.
         throw Fatal(exit_code::k_config,
                     fmt::format("permissions {:04o} for '{}' are too open: it may hold your password",
-                                st.st_mode & 0777, path.string()),
+                                status->mode & 0777, path.string()),
                     fmt::format("chmod 600 '{}'", path.string()));
     }
     auto text = sys::read_file(path);

@@ -1,16 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The `alias claude='phantom claude'` line in the user's shell rc file (only when asked).
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <phantom/config/shell_rc.hpp>
 #include <phantom/error.hpp>
 #include <phantom/sys/fs.hpp>
 
 #include <fmt/format.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace phantom::config {
 namespace {
@@ -54,17 +48,10 @@ bool add_alias(const std::filesystem::path& rc, const std::string& shell_path, c
     std::error_code ec;
     std::filesystem::create_directories(rc.parent_path(), ec);
     // Append, never rewrite: the rc file is the user's, with their own edits in it.
-    const int fd = ::open(rc.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        throw Error(fmt::format("cannot write {}: {}", rc.string(), std::strerror(errno)),
-                    fmt::format("add this line yourself: {}", line));
-    }
     const std::string text = fmt::format("{}# added by `phantom init`\n{}\n",
                                          existing.empty() || existing.back() == '\n' ? "" : "\n", line);
-    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-    ::close(fd);
-    if (!ok) {
-        throw Error(fmt::format("cannot write {}", rc.string()),
+    if (auto r = sys::append_file(rc, text, 0644); !r) {
+        throw Error(fmt::format("cannot write {}: {}", rc.string(), r.error().message()),
                     fmt::format("add this line yourself: {}", line));
     }
     return true;

@@ -1,23 +1,14 @@
 // SPDX-License-Identifier: MIT
 // The shadow home: kept private, mirrored from the real home as symlinks, repaired, refused when unsafe.
-#include <dirent.h>
-#include <fcntl.h>
-#include <pwd.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <phantom/error.hpp>
 #include <phantom/session/sandbox.hpp>
+#include <phantom/sys/directory.hpp>
 #include <phantom/sys/fs.hpp>
+#include <phantom/sys/platform.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <climits>
-#include <cstring>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,10 +20,10 @@ namespace {
 constexpr mode_t k_shadow_mode = 0700;
 constexpr std::string_view k_temp_link_prefix = ".phantom-link.";
 
-struct DirCloser {
-    void operator()(DIR* dir) const noexcept { ::closedir(dir); }
-};
-using DirHandle = std::unique_ptr<DIR, DirCloser>;
+using boost::system::error_code;
+using boost::system::errc::file_exists;
+using boost::system::errc::invalid_argument;
+using boost::system::errc::no_such_file_or_directory;
 
 [[noreturn]] void refuse(std::string message, std::string hint = {}) {
     throw Fatal(exit_code::k_config, std::move(message), std::move(hint));
@@ -58,32 +49,18 @@ std::string shell_quote(std::string_view text) {
     return quoted;
 }
 
-std::string user_name(uid_t uid) {
-    std::array<char, 4096> buffer{};
-    passwd entry{};
-    passwd* found = nullptr;
-    if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
-        return found->pw_name;
-    }
-    return std::to_string(uid);
-}
-
 // "/home/u/" and "/home/u/." must compare equal to "/home/u", without touching the disk.
-std::string normalized(const std::filesystem::path& path) {
+std::filesystem::path normalized(const std::filesystem::path& path) {
     std::filesystem::path normal = path.lexically_normal();
     if (!normal.has_filename() && normal.has_relative_path()) {
         normal = normal.parent_path();
     }
-    return normal.string();
+    return normal;
 }
 
 bool is_plain_name(std::string_view name) {
     return !name.empty() && name != "." && name != ".." && name.find('/') == std::string_view::npos &&
            name.find('\0') == std::string_view::npos;
-}
-
-bool is_dot_entry(std::string_view name) {
-    return name == "." || name == "..";
 }
 
 void validate(const SandboxLayout& layout, const std::string& real, const std::string& shadow) {
@@ -113,13 +90,9 @@ void validate(const SandboxLayout& layout, const std::string& real, const std::s
     }
 }
 
-int open_dir_nofollow(const std::string& path) {
-    return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
 // Called once open(O_NOFOLLOW | O_DIRECTORY) failed: lstat tells the user which unsafe state
 // it is, since ELOOP/ENOTDIR alone cannot say whether a parent or the entry itself is wrong.
-[[noreturn]] void explain_unusable_shadow(const std::string& shadow, int open_error) {
+[[noreturn]] void explain_unusable_shadow(const std::string& shadow, const error_code& open_error) {
     const auto status = sys::file_status(shadow);
     if (status && status->is_symlink) {
         refuse(fmt::format("shadow home {} is a symlink; refusing to follow it", shadow),
@@ -130,141 +103,127 @@ int open_dir_nofollow(const std::string& path) {
             fmt::format("shadow home {} is not a directory", shadow),
             fmt::format("mv {0} {0}.bak (phantom recreates it as a private directory)", shell_quote(shadow)));
     }
-    refuse(fmt::format("cannot open shadow home {}: {}", shadow, std::strerror(open_error)));
+    refuse(fmt::format("cannot open shadow home {}: {}", shadow, open_error.message()));
 }
 
 void create_shadow_dir(const std::string& shadow) {
-    if (::mkdir(shadow.c_str(), k_shadow_mode) == 0 || errno == EEXIST) {
+    auto made = sys::make_directory(shadow, k_shadow_mode);
+    if (made || made.error() == file_exists) {
         return;
     }
-    if (errno == ENOENT) {
+    if (made.error() == no_such_file_or_directory) {
         const std::filesystem::path parent = std::filesystem::path(shadow).parent_path();
-        if (const auto made = sys::ensure_private_dir(parent, k_shadow_mode); !made) {
-            refuse(fmt::format("cannot create {}: {}", parent.string(), made.error().message()));
+        if (const auto parent_made = sys::ensure_private_dir(parent, k_shadow_mode); !parent_made) {
+            refuse(fmt::format("cannot create {}: {}", parent.string(), parent_made.error().message()));
         }
-        if (::mkdir(shadow.c_str(), k_shadow_mode) == 0 || errno == EEXIST) {
+        made = sys::make_directory(shadow, k_shadow_mode);
+        if (made || made.error() == file_exists) {
             return;
         }
     }
-    refuse(fmt::format("cannot create shadow home {}: {}", shadow, std::strerror(errno)));
+    refuse(fmt::format("cannot create shadow home {}: {}", shadow, made.error().message()));
 }
 
 // Returns the shadow home opened without following a final symlink; created_home tells
 // whether this call made it.
-DirHandle open_shadow(const std::string& shadow, bool& created_home) {
-    int fd = open_dir_nofollow(shadow);
-    if (fd < 0 && errno == ENOENT) {
+sys::Directory open_shadow(const std::filesystem::path& shadow_path, bool& created_home) {
+    const std::string& shadow = shadow_path.native();
+    auto dir = sys::Directory::open(shadow_path, false);
+    if (!dir && dir.error() == no_such_file_or_directory) {
         create_shadow_dir(shadow);
         created_home = true;
-        fd = open_dir_nofollow(shadow);
+        dir = sys::Directory::open(shadow_path, false);
     }
-    if (fd < 0) {
-        explain_unusable_shadow(shadow, errno);
-    }
-    DirHandle dir(::fdopendir(fd));
     if (!dir) {
-        const int error = errno;
-        ::close(fd);
-        refuse(fmt::format("cannot read shadow home {}: {}", shadow, std::strerror(error)));
+        explain_unusable_shadow(shadow, dir.error());
     }
-    return dir;
+    return std::move(*dir);
 }
 
-DirHandle open_real_home(const std::string& real) {
+sys::Directory open_real_home(const std::filesystem::path& real_path) {
+    const std::string& real = real_path.native();
     // The real home itself may legitimately be a symlink (/home -> /usr/home), so follow it.
-    const int fd = ::open(real.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) {
-        refuse(fmt::format("cannot open home directory {}: {}", real, std::strerror(errno)),
+    auto dir = sys::Directory::open(real_path, true);
+    if (!dir) {
+        refuse(fmt::format("cannot open home directory {}: {}", real, dir.error().message()),
                "set HOME to your home directory");
     }
-    DirHandle dir(::fdopendir(fd));
-    if (!dir) {
-        const int error = errno;
-        ::close(fd);
-        refuse(fmt::format("cannot read home directory {}: {}", real, std::strerror(error)));
-    }
-    return dir;
+    return std::move(*dir);
 }
 
-struct stat stat_of(DIR* dir, const std::string& path) {
-    struct stat st {};
-    if (::fstat(::dirfd(dir), &st) != 0) {
-        refuse(fmt::format("cannot stat {}: {}", path, std::strerror(errno)));
+sys::DirectoryStat stat_of(const sys::Directory& dir, const std::string& path) {
+    const auto st = dir.stat();
+    if (!st) {
+        refuse(fmt::format("cannot stat {}: {}", path, st.error().message()));
     }
-    return st;
+    return *st;
 }
 
 template <class Visit>
-void for_each_entry(DIR* dir, const std::string& path, Visit&& visit) {
-    for (;;) {
-        errno = 0;
-        const dirent* entry = ::readdir(dir);
-        if (entry == nullptr) {
-            if (errno != 0) {
-                refuse(fmt::format("cannot read directory {}: {}", path, std::strerror(errno)));
-            }
-            return;
-        }
-        const std::string_view name = entry->d_name;
-        if (!is_dot_entry(name)) {
-            visit(*entry, name);
-        }
+void for_each_entry(sys::Directory& dir, const std::string& path, sys::UnknownKinds unknown, Visit&& visit) {
+    if (const auto read = dir.for_each_entry(unknown, std::forward<Visit>(visit)); !read) {
+        refuse(fmt::format("cannot read directory {}: {}", path, read.error().message()));
     }
 }
 
 class ShadowWriter {
 public:
-    ShadowWriter(int dir_fd, std::string_view shadow) : m_dir_fd(dir_fd), m_shadow(shadow) {}
+    ShadowWriter(const sys::Directory& dir, std::string_view shadow) : m_dir(dir), m_shadow(shadow) {}
 
     // Returns false when another phantom run created the entry first; that run's link is as good.
     bool create(const std::string& name, const std::string& target) {
-        if (::symlinkat(target.c_str(), m_dir_fd, name.c_str()) == 0) {
+        const auto made = m_dir.symlink(target, name);
+        if (made) {
             return true;
         }
-        if (errno == EEXIST) {
+        if (made.error() == file_exists) {
             return false;
         }
-        fail("create link", name);
+        fail("create link", name, made.error());
     }
 
     // A process reading the shadow home concurrently sees the old link or the new one, never
     // a missing entry: the new link is made under a temp name and renamed over the old one.
     void replace(const std::string& name, const std::string& target) {
-        const std::string temp = fmt::format("{}{}.{}", k_temp_link_prefix, ::getpid(), m_temp_counter++);
-        if (::symlinkat(target.c_str(), m_dir_fd, temp.c_str()) != 0) {
-            // EEXIST: a leftover of a killed run whose pid was recycled.
-            if (errno != EEXIST || ::unlinkat(m_dir_fd, temp.c_str(), 0) != 0 ||
-                ::symlinkat(target.c_str(), m_dir_fd, temp.c_str()) != 0) {
-                fail("create link", temp);
+        const std::string temp =
+            fmt::format("{}{}.{}", k_temp_link_prefix, sys::current_pid(), m_temp_counter++);
+        auto made = m_dir.symlink(target, temp);
+        if (!made && made.error() == file_exists) {
+            // A leftover of a killed run whose pid was recycled.
+            made = m_dir.unlink(temp);
+            if (made) {
+                made = m_dir.symlink(target, temp);
             }
         }
-        if (::renameat(m_dir_fd, temp.c_str(), m_dir_fd, name.c_str()) != 0) {
-            const int error = errno;
-            ::unlinkat(m_dir_fd, temp.c_str(), 0);
-            errno = error;
-            fail("replace link", name);
+        if (!made) {
+            fail("create link", temp, made.error());
+        }
+        if (const auto renamed = m_dir.rename(temp, name); !renamed) {
+            (void)m_dir.unlink(temp);
+            fail("replace link", name, renamed.error());
         }
     }
 
     // Returns false when the link was already gone.
     bool remove(const std::string& name) {
-        if (::unlinkat(m_dir_fd, name.c_str(), 0) == 0) {
+        const auto removed = m_dir.unlink(name);
+        if (removed) {
             return true;
         }
-        if (errno == ENOENT) {
+        if (removed.error() == no_such_file_or_directory) {
             return false;
         }
-        fail("remove link", name);
+        fail("remove link", name, removed.error());
     }
 
 private:
-    [[noreturn]] void fail(std::string_view what, const std::string& name) const {
+    [[noreturn]] void fail(std::string_view what, const std::string& name, const error_code& error) const {
         const std::string path = (std::filesystem::path(m_shadow) / name).string();
-        refuse(fmt::format("cannot {} {}: {}", what, path, std::strerror(errno)),
+        refuse(fmt::format("cannot {} {}: {}", what, path, error.message()),
                fmt::format("check that you own {} and it is writable", shell_quote(m_shadow)));
     }
 
-    int m_dir_fd;
+    const sys::Directory& m_dir;
     std::string_view m_shadow;
     unsigned m_temp_counter = 0;
 };
@@ -277,8 +236,10 @@ struct PendingChange {
 } // namespace
 
 SandboxReport ensure_shadow_home(const SandboxLayout& layout) {
-    const std::string real = normalized(layout.real_home);
-    const std::string shadow = normalized(layout.shadow_home);
+    const std::filesystem::path real_path = normalized(layout.real_home);
+    const std::filesystem::path shadow_path = normalized(layout.shadow_home);
+    const std::string& real = real_path.native();
+    const std::string& shadow = shadow_path.native();
     validate(layout, real, shadow);
 
     const auto is_isolated = [&](std::string_view name) {
@@ -286,24 +247,24 @@ SandboxReport ensure_shadow_home(const SandboxLayout& layout) {
     };
 
     SandboxReport report;
-    const DirHandle shadow_dir = open_shadow(shadow, report.created_home);
-    const int shadow_fd = ::dirfd(shadow_dir.get());
-    const struct stat shadow_st = stat_of(shadow_dir.get(), shadow);
-    if (shadow_st.st_uid != ::geteuid()) {
+    sys::Directory shadow_dir = open_shadow(shadow_path, report.created_home);
+    const sys::DirectoryStat shadow_st = stat_of(shadow_dir, shadow);
+    const uid_t uid = sys::current_uid();
+    if (shadow_st.owner != uid) {
         refuse(fmt::format("shadow home {} is owned by {} (uid {}), not by you (uid {})", shadow,
-                           user_name(shadow_st.st_uid), shadow_st.st_uid, ::geteuid()),
-               fmt::format("sudo chown -R {} {}", shell_quote(user_name(::geteuid())), shell_quote(shadow)));
+                           sys::user_name(shadow_st.owner), shadow_st.owner, uid),
+               fmt::format("sudo chown -R {} {}", shell_quote(sys::user_name(uid)), shell_quote(shadow)));
     }
-    const DirHandle real_dir = open_real_home(real);
-    const struct stat real_st = stat_of(real_dir.get(), real);
-    if (real_st.st_dev == shadow_st.st_dev && real_st.st_ino == shadow_st.st_ino) {
+    sys::Directory real_dir = open_real_home(real_path);
+    const sys::DirectoryStat real_st = stat_of(real_dir, real);
+    if (real_st.device == shadow_st.device && real_st.inode == shadow_st.inode) {
         refuse(fmt::format("shadow home {} is the real home {} itself", shadow, real),
                "use a separate directory for the shadow home, e.g. ~/.phantom_env");
     }
 
-    if ((shadow_st.st_mode & 07777) != k_shadow_mode) {
-        if (::fchmod(shadow_fd, k_shadow_mode) != 0) {
-            refuse(fmt::format("cannot chmod 700 shadow home {}: {}", shadow, std::strerror(errno)));
+    if (shadow_st.mode != k_shadow_mode) {
+        if (const auto changed = shadow_dir.chmod(k_shadow_mode); !changed) {
+            refuse(fmt::format("cannot chmod 700 shadow home {}: {}", shadow, changed.error().message()));
         }
         // A fresh directory only differs from 0700 because of the umask; that is not a fix.
         report.fixed_mode = !report.created_home;
@@ -311,20 +272,20 @@ SandboxReport ensure_shadow_home(const SandboxLayout& layout) {
 
     // The shadow home's own entry in the real home, when it lives there, must not be mirrored
     // into itself. The name catches the usual spelling; the inode catches other spellings.
-    const std::filesystem::path shadow_path(shadow);
     const std::string self_name =
-        normalized(shadow_path.parent_path()) == real ? shadow_path.filename().string() : "";
-    const bool same_device = real_st.st_dev == shadow_st.st_dev;
+        normalized(shadow_path.parent_path()).native() == real ? shadow_path.filename().string() : "";
+    const bool same_device = real_st.device == shadow_st.device;
 
     // Only names are needed: a link to any kind of entry is made the same way, so the real
     // home is never stat'ed, and its isolated entries are never even opened.
     std::vector<std::string> mirrored;
     mirrored.reserve(128);
-    for_each_entry(real_dir.get(), real, [&](const dirent& entry, std::string_view name) {
-        if (name == self_name || (same_device && entry.d_ino == shadow_st.st_ino) || is_isolated(name)) {
+    for_each_entry(real_dir, real, sys::UnknownKinds::keep, [&](const sys::DirEntry& entry) {
+        if (entry.name == self_name || (same_device && entry.inode == shadow_st.inode) ||
+            is_isolated(entry.name)) {
             return;
         }
-        mirrored.emplace_back(name);
+        mirrored.emplace_back(entry.name);
     });
     std::sort(mirrored.begin(), mirrored.end());
     const auto find_mirrored = [&](std::string_view name) -> std::size_t {
@@ -348,20 +309,17 @@ SandboxReport ensure_shadow_home(const SandboxLayout& layout) {
     // was, and readdir(3) is unspecified for entries added or removed during the scan.
     std::vector<bool> present(mirrored.size(), false);
     std::vector<PendingChange> changes;
-    std::array<char, PATH_MAX> link_buffer{};
-    for_each_entry(shadow_dir.get(), shadow, [&](const dirent& entry, std::string_view name) {
-        bool is_link = entry.d_type == DT_LNK;
-        if (entry.d_type == DT_UNKNOWN) {
-            // Some file systems (older XFS, some network ones) do not fill in d_type.
-            struct stat st {};
-            if (::fstatat(shadow_fd, entry.d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-                return;
-            }
-            is_link = S_ISLNK(st.st_mode);
+    sys::LinkBuffer link_buffer{};
+    for_each_entry(shadow_dir, shadow, sys::UnknownKinds::lstat, [&](const sys::DirEntry& entry) {
+        // Still unknown: the entry could not be lstat'ed, most likely removed meanwhile.
+        if (entry.kind == sys::EntryKind::unknown) {
+            return;
         }
+        const std::string_view name = entry.name;
+        const bool is_link = entry.kind == sys::EntryKind::link;
         if (is_isolated(name)) {
             if (is_link) {
-                const std::string path = (shadow_path / entry.d_name).string();
+                const std::string path = (shadow_path / name).string();
                 refuse(
                     fmt::format("{} is a symlink, but {} must stay isolated from the real home", path, name),
                     fmt::format("rm {} (the program recreates it inside the shadow home)",
@@ -378,22 +336,22 @@ SandboxReport ensure_shadow_home(const SandboxLayout& layout) {
         if (!is_link) {
             return;
         }
-        const ssize_t length = ::readlinkat(shadow_fd, entry.d_name, link_buffer.data(), link_buffer.size());
-        if (length < 0) {
-            if (errno == ENOENT || errno == EINVAL) {
+        const auto link = shadow_dir.read_link(entry, link_buffer);
+        if (!link) {
+            if (link.error() == boost::system::errc::filename_too_long) {
+                // Truncated: longer than any link phantom makes, so it is not one of ours.
+                if (is_mirror_slot) {
+                    changes.push_back({std::string(name), false});
+                }
                 return;
             }
-            refuse(fmt::format("cannot read link {}: {}", (shadow_path / entry.d_name).string(),
-                               std::strerror(errno)));
-        }
-        if (static_cast<std::size_t>(length) == link_buffer.size()) {
-            // Truncated: longer than any link phantom makes, so it is not one of ours.
-            if (is_mirror_slot) {
-                changes.push_back({std::string(name), false});
+            if (link.error() == no_such_file_or_directory || link.error() == invalid_argument) {
+                return;
             }
-            return;
+            refuse(fmt::format("cannot read link {}: {}", (shadow_path / name).string(),
+                               link.error().message()));
         }
-        const std::string_view target(link_buffer.data(), static_cast<std::size_t>(length));
+        const std::string_view target = *link;
         if (is_mirror_slot) {
             if (target != target_of(name)) {
                 changes.push_back({std::string(name), false});
@@ -410,7 +368,7 @@ SandboxReport ensure_shadow_home(const SandboxLayout& layout) {
         }
     });
 
-    ShadowWriter writer(shadow_fd, shadow);
+    ShadowWriter writer(shadow_dir, shadow);
     for (const PendingChange& change : changes) {
         if (change.remove) {
             report.removed_links += writer.remove(change.name) ? 1 : 0;

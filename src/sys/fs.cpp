@@ -135,9 +135,10 @@ Result<void> ensure_private_dir(const std::filesystem::path& dir, mode_t mode) {
     return {};
 }
 
-Result<FileStatus> file_status(const std::filesystem::path& path) {
+Result<FileStatus> file_status(const std::filesystem::path& path, bool follow_symlink) {
     struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) {
+    const int rc = follow_symlink ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st);
+    if (rc != 0) {
         if (errno == ENOENT || errno == ENOTDIR) {
             return FileStatus{};
         }
@@ -150,6 +151,17 @@ Result<FileStatus> file_status(const std::filesystem::path& path) {
     status.mode = st.st_mode & 07777;
     status.owner = st.st_uid;
     return status;
+}
+
+Result<void> append_file(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+    Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode));
+    if (fd.get() < 0 || !write_all(fd.get(), content)) {
+        return last_error();
+    }
+    if (::close(fd.release()) != 0) {
+        return last_error();
+    }
+    return {};
 }
 
 } // namespace phantom::sys

@@ -32,6 +32,10 @@ std::filesystem::path home_dir() {
                 "set HOME to your home directory");
 }
 
+int current_pid() noexcept {
+    return static_cast<int>(::getpid());
+}
+
 uid_t current_uid() noexcept {
     return ::geteuid();
 }
@@ -65,10 +69,6 @@ std::string user_shell() {
         return pw->pw_shell;
     }
     return "/bin/sh";
-}
-
-bool is_terminal(int fd) noexcept {
-    return ::isatty(fd) == 1;
 }
 
 } // namespace phantom::sys

@@ -39,6 +39,14 @@ std::optional<std::string> prompt_secret(const std::string& prompt) {
     return line;
 }
 
+bool stdin_is_terminal() noexcept {
+    return ::isatty(STDIN_FILENO) == 1;
+}
+
+bool stderr_is_terminal() noexcept {
+    return ::isatty(STDERR_FILENO) == 1;
+}
+
 std::string read_stdin_secret() {
     std::string data{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
     // `echo pw | phantom init --password-stdin` and printf without newline both work, like

@@ -85,6 +85,32 @@ printf 'kc-secret' >"$T/keychain/lookup"
 run_capture r kc phantom init --yes --port 2201
 assert_eq 0 "$r_rc" "re-run with the password in the keychain ($r_err)"
 
+step "fail closed: no tunnel and auto_connect off is a clear 69"
+sed -i 's/^auto_connect = true/auto_connect = false/' "$H/.phantom/config"
+run_capture r ph phantom sh -c 'echo ran'
+assert_eq 69 "$r_rc" "no tunnel, auto_connect off"
+assert_not_contains "$r_out" "ran" "command ran without a tunnel"
+assert_contains "$r_err" "phantom connect" "fix names phantom connect"
+sed -i 's/^auto_connect = false/auto_connect = true/' "$H/.phantom/config"
+
+step "a held daemon lock stands in for a connected daemon"
+# This test is about the session (environment, shadow home, exec); the tunnel has its own
+# tests. `phantom CMD` checks the daemon's flock, so a process holding it stands in for one.
+mkdir -p -m 0700 "$H/.phantom/run"
+# The subshell takes the lock on fd 9 and becomes `sleep` (same pid), so killing that pid
+# releases the lock and leaves nothing holding the test's output open.
+(
+  exec 9>"$H/.phantom/run/lock"
+  flock 9
+  exec sleep 600
+) >/dev/null 2>&1 &
+lock_pid=$!
+on_exit "kill $lock_pid"
+for _ in $(seq 1 50); do
+  flock -n "$H/.phantom/run/lock" true || break
+  sleep 0.05
+done
+
 step "local environment of the real home"
 printf '[user]\n\tname = Test Person\n\temail = t@example.com\n' >"$H/.gitconfig"
 printf 'registry=http://registry.example.invalid/\n' >"$H/.npmrc"

@@ -36,7 +36,12 @@ struct FileStatus {
     uid_t owner = 0;
 };
 
-/// lstat(2) as a value; a missing path is `exists == false`, not an error.
-Result<FileStatus> file_status(const std::filesystem::path& path);
+/// lstat(2) as a value (stat(2) when `follow_symlink`); a missing path is
+/// `exists == false`, not an error.
+Result<FileStatus> file_status(const std::filesystem::path& path, bool follow_symlink = false);
+
+/// Appends `content` to `path` in one write, creating it with `mode` when missing. Never
+/// truncates or rewrites what is there (for files the user owns, such as a shell rc).
+Result<void> append_file(const std::filesystem::path& path, std::string_view content, mode_t mode);
 
 } // namespace phantom::sys

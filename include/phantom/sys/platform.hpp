@@ -24,6 +24,9 @@ const char* platform_name() noexcept;
 /// neither exists.
 std::filesystem::path home_dir();
 
+/// This process's id (also what makes temporary entry names unique).
+int current_pid() noexcept;
+
 /// The effective uid.
 uid_t current_uid() noexcept;
 
@@ -35,8 +38,5 @@ Environment current_environment();
 
 /// The user's shell: $SHELL, else the passwd entry, else /bin/sh.
 std::string user_shell();
-
-/// True when `fd` is a terminal.
-bool is_terminal(int fd) noexcept;
 
 } // namespace phantom::sys
