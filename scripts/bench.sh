@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Benchmarks, measured side by side in one run (design §6). Prints a table and writes JSON.
-#   scripts/bench.sh [--runs N] [--out FILE]
-# Wrapper overhead: `phantom run -- true` against `/bin/true` and against a bash version of
-# the same steps, in a fake HOME with 100 entries. Target: phantom adds < 1 ms.
+# Benchmarks, measured side by side in one run (design §6). Prints tables and writes JSON.
+#   scripts/bench.sh [--runs N] [--out FILE] [--only wrapper|tunnel]
+# wrapper: `phantom run -- true` against `/bin/true` and a bash version of the same steps, in
+#          a fake HOME with 100 entries (target: phantom adds < 1 ms).
+# tunnel:  dead-link detection and recovery after the link returns (scripts/bench_tunnel.sh;
+#          needs root and network namespaces, target: < 10 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=500
 out=build-release/bench.json
+only=""
 while [ $# -gt 0 ]; do
   case "$1" in
   --runs) runs=$2; shift ;;
   --out) out=$2; shift ;;
-  -h | --help) sed -n '3,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --only) only=$2; shift ;;
+  -h | --help) sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
   esac
   shift
@@ -29,6 +33,11 @@ phantom=$PWD/build-release/src/phantom
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/phantom-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
+mkdir -p "$(dirname "$out")"
+echo '{}' >"$work/wrapper.json"
+echo '{}' >"$work/tunnel.json"
+
+if [ "$only" != tunnel ]; then
 home=$work/home
 mkdir -m 0700 "$home"
 # A realistic home: 100 entries, dotfiles and directories, plus the isolated ones.
@@ -38,6 +47,21 @@ touch "$home/.gitconfig" "$home/.npmrc" "$home/.claude.json"
 mkdir "$home/.claude"
 HOME=$home "$phantom" init --yes --host vps.example.com --socks-user bench --password-stdin <<<"bench-password" >/dev/null
 entries=$(ls -A "$home" | wc -l)
+# Connected state: `phantom CMD` only checks that the daemon holds its lock (one flock) before
+# it execs, so a process holding that lock stands in for the daemon here; the tunnel's own
+# costs are measured in the tunnel section.
+mkdir -p -m 0700 "$home/.phantom/run"
+(
+  exec 9>"$home/.phantom/run/lock"
+  flock 9
+  exec sleep 3600
+) >/dev/null 2>&1 &
+lock_pid=$!
+trap 'kill "$lock_pid" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  flock -n "$home/.phantom/run/lock" true || break
+  sleep 0.02
+done
 
 # The same steps in bash, for scale: read the config, mirror the home, export, exec.
 cat >"$work/wrapper.sh" <<'SH'
@@ -59,13 +83,12 @@ exec "$@"
 SH
 chmod +x "$work/wrapper.sh"
 
-mkdir -p "$(dirname "$out")"
 HOME=$home hyperfine -N --warmup 50 --runs "$runs" --export-json "$work/hf.json" \
   -n true '/bin/true' \
   -n phantom "$phantom run -- /bin/true" \
   -n bash-wrapper "$work/wrapper.sh /bin/true" >/dev/null
 
-python3 - "$work/hf.json" "$out" "$entries" <<'PY'
+python3 - "$work/hf.json" "$work/wrapper.json" "$entries" <<'PY'
 import json, sys
 data = json.load(open(sys.argv[1]))
 by = {r["command"]: r for r in data["results"]}
@@ -92,5 +115,20 @@ print(f"  {'phantom run -- /bin/true':<28}{ph:>10.3f}{added:>10.3f}")
 print(f"  {'bash wrapper, same steps':<28}{sh:>10.3f}{sh - base:>10.3f}")
 print(f"  phantom adds {added:.3f} ms (target < 1 ms: {'met' if added < 1.0 else 'NOT met'}); "
       f"{result['phantom_vs_bash_speedup']}x less than the bash version")
-print(f"  JSON: {sys.argv[2]}")
+PY
+fi
+
+if [ "$only" != wrapper ]; then
+  if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
+    PHANTOM_BIN=$phantom bash scripts/bench_tunnel.sh "$work/tunnel.json" 5 8
+  else
+    echo "tunnel recovery: not measured (needs root and ip netns)"
+  fi
+fi
+
+python3 - "$work/wrapper.json" "$work/tunnel.json" "$out" <<'PY'
+import json, sys
+json.dump({"wrapper": json.load(open(sys.argv[1])), "tunnel": json.load(open(sys.argv[2]))},
+          open(sys.argv[3], "w"), indent=2)
+print(f"JSON: {sys.argv[3]}")
 PY

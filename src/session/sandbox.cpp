@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,7 @@ namespace phantom::session {
 namespace {
 
 constexpr mode_t k_shadow_mode = 0700;
+constexpr std::chrono::seconds k_settle{2};
 constexpr std::string_view k_temp_link_prefix = ".phantom-link.";
 
 using boost::system::error_code;
@@ -270,6 +272,18 @@ SandboxReport ensure_shadow_home(const SandboxLayout& layout) {
         report.fixed_mode = !report.created_home;
     }
 
+    // Steady state, the hot path of every `phantom CMD`: the last full pass stamped the shadow
+    // home's mtime with the real home's. Adding, removing or renaming an entry updates a
+    // directory's mtime (POSIX), so while both still carry the stamp neither list changed
+    // and the pass (one readlink per entry) can be skipped. A real-home change younger than
+    // k_settle may share a coarse timestamp tick with a later one: never trusted, never stamped.
+    const bool settled =
+        std::chrono::system_clock::now().time_since_epoch() - std::chrono::nanoseconds(real_st.mtime_ns) >
+        k_settle;
+    if (settled && !report.created_home && !report.fixed_mode && shadow_st.mtime_ns == real_st.mtime_ns) {
+        return report;
+    }
+
     // The shadow home's own entry in the real home, when it lives there, must not be mirrored
     // into itself. The name catches the usual spelling; the inode catches other spellings.
     const std::string self_name =
@@ -381,6 +395,10 @@ SandboxReport ensure_shadow_home(const SandboxLayout& layout) {
         if (!present[i] && writer.create(mirrored[i], target_of(mirrored[i]))) {
             ++report.created_links;
         }
+    }
+    if (settled) {
+        // Best effort: without the stamp the next run just does the full pass again.
+        (void)shadow_dir.set_mtime(real_st.mtime_ns);
     }
     return report;
 }

@@ -12,16 +12,13 @@
 #include <cstring>
 #include <utility>
 
+#include "sys/posix.hpp"
+
 namespace phantom::sys {
 namespace {
 
-boost::system::error_code last_error() {
-    return {errno, boost::system::system_category()};
-}
-
-boost::system::error_code error_of(int code) {
-    return {code, boost::system::system_category()};
-}
+using posix::error_of;
+using posix::last_error;
 
 // A NUL-terminated copy of a name for the *at(2) calls, on the stack rather than the heap.
 class CName {
@@ -113,7 +110,23 @@ Result<DirectoryStat> Directory::stat() const {
     if (::fstat(m_fd, &st) != 0) {
         return last_error();
     }
-    return DirectoryStat{st.st_uid, static_cast<mode_t>(st.st_mode & 07777), st.st_dev, st.st_ino};
+#if defined(__APPLE__)
+    const timespec& mtime = st.st_mtimespec;
+#else
+    const timespec& mtime = st.st_mtim;
+#endif
+    return DirectoryStat{st.st_uid, static_cast<mode_t>(st.st_mode & 07777), st.st_dev, st.st_ino,
+                         static_cast<std::int64_t>(mtime.tv_sec) * 1000000000 + mtime.tv_nsec};
+}
+
+Result<void> Directory::set_mtime(std::int64_t mtime_ns) const {
+    const timespec times[2] = {
+        {0, UTIME_OMIT},
+        {static_cast<time_t>(mtime_ns / 1000000000), static_cast<long>(mtime_ns % 1000000000)}};
+    if (::futimens(m_fd, times) != 0) {
+        return last_error();
+    }
+    return {};
 }
 
 Result<void> Directory::chmod(mode_t mode) const {

@@ -10,16 +10,13 @@
 #include <cerrno>
 #include <utility>
 
+#include "sys/posix.hpp"
+
 namespace phantom::sys {
 namespace {
 
-boost::system::error_code last_error() {
-    return {errno, boost::system::system_category()};
-}
-
-boost::system::error_code error_of(int code) {
-    return {code, boost::system::system_category()};
-}
+using posix::error_of;
+using posix::last_error;
 
 // result<bool> would take an error_code for its value (error_code converts to bool).
 boost::system::result<bool> failed(const boost::system::error_code& ec) {

@@ -10,29 +10,13 @@
 #include <cstdio>
 #include <string>
 
+#include "sys/posix.hpp"
+
 namespace phantom::sys {
 namespace {
 
-boost::system::error_code last_error() {
-    return {errno, boost::system::system_category()};
-}
-
-class Fd {
-public:
-    explicit Fd(int fd) noexcept : m_fd(fd) {}
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (m_fd >= 0) {
-            ::close(m_fd);
-        }
-    }
-    [[nodiscard]] int get() const noexcept { return m_fd; }
-    int release() noexcept { return std::exchange(m_fd, -1); }
-
-private:
-    int m_fd;
-};
+using Fd = posix::UniqueFd;
+using posix::last_error;
 
 bool write_all(int fd, std::string_view data) {
     while (!data.empty()) {

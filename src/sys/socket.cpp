@@ -14,16 +14,13 @@
 #include <poll.h>
 #include <utility>
 
+#include "sys/posix.hpp"
+
 namespace phantom::sys {
 namespace {
 
-boost::system::error_code error_of(int code) {
-    return {code, boost::system::system_category()};
-}
-
-boost::system::error_code last_error() {
-    return error_of(errno);
-}
+using posix::error_of;
+using posix::last_error;
 
 // Waits until `fd` is ready for `events` or the deadline passes (ETIMEDOUT). Readiness
 // includes POLLERR/POLLHUP: the next call on the socket reports what happened.

@@ -138,6 +138,25 @@ done
 [ -n "$ok" ] || fail "no traffic within 10 s after the link came back"
 echo "    recovered in $(( ($(date +%s%N) - t0) / 1000000 )) ms after the link came back"
 
+step "fail closed: with the tunnel down a phantom child gets an error, never a direct path"
+apid=$(state_field tunnel_pid)
+kill -STOP "$apid"
+for c in $(cat "/proc/$apid/task/$apid/children"); do kill -9 "$c"; done
+before=$(grep -c "Connection from" "$FX_SSHD_LOG" || true)
+# The vps's sshd port is reachable from the client namespace directly, but not for the child.
+run_capture r fixture_in "$FX_NS_CLIENT" env -i HOME="$H" PATH=/usr/bin:/bin "$PHANTOM_BIN" \
+  curl -sS --max-time 5 "http://$FX_VPS_ADDR:22/"
+[ "$r_rc" -ne 0 ] || fail "a phantom child got through with the tunnel down: $r_out"
+assert_contains "$r_err" "127.0.0.1 port 17080" "the child's error names the tunnel, not the target"
+assert_eq "$before" "$(grep -c "Connection from" "$FX_SSHD_LOG" || true)" "sshd saw a direct connection from the child"
+kill -CONT "$apid"
+ok=""
+for _ in $(seq 1 150); do
+  if [ "$(through 2>/dev/null)" = "$FX_UPSTREAM_BODY" ]; then ok=1; break; fi
+  sleep 0.1
+done
+[ -n "$ok" ] || fail "no traffic within 15 s after autossh continued"
+
 step "disconnect leaves nothing behind (checked by pid)"
 dpid=$(daemon_pid)
 before=$(tunnel_pids)

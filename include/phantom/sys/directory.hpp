@@ -8,6 +8,7 @@
 
 #include <array>
 #include <climits>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
@@ -39,6 +40,7 @@ struct DirectoryStat {
     mode_t mode = 0; ///< permission bits only (07777)
     dev_t device = 0;
     ino_t inode = 0;
+    std::int64_t mtime_ns = 0; ///< last modification of the entry list, ns since the epoch
 };
 
 /// A buffer for Directory::read_link() that holds any target the system resolves.
@@ -66,6 +68,9 @@ public:
 
     /// fchmod(2) of the directory itself.
     Result<void> chmod(mode_t mode) const;
+
+    /// Sets the directory's own modification time (futimens(2); access time unchanged).
+    Result<void> set_mtime(std::int64_t mtime_ns) const;
 
     /// Calls `visit(const DirEntry&)` once per entry but "." and "..", in readdir(3) order,
     /// from the first entry on every call; entries added or removed meanwhile may or may not

@@ -397,3 +397,51 @@ TEST_CASE("sandbox steady state on a 100-entry home", "[sandbox-perf][.]") {
     WARN("steady-state ensure_shadow_home: " << per_run.count() << " us per run");
     CHECK(per_run.count() < 1000.0);
 }
+
+namespace {
+
+/// Sets `dir`'s mtime `seconds_ago` in the past, as an old, settled home has.
+void age_directory(const std::filesystem::path& dir, int seconds_ago) {
+    const auto when = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(seconds_ago);
+    std::filesystem::last_write_time(dir, when);
+}
+
+} // namespace
+
+TEST_CASE("steady state skips the pass only while neither directory changed", "[sandbox]") {
+    phantom::test::TempDir tmp;
+    const auto real = tmp.path() / "home";
+    std::filesystem::create_directory(real);
+    // Outside the real home: creating it inside would itself change the real home's mtime.
+    const auto shadow = tmp.path() / "shadow";
+    const SandboxLayout layout{real, shadow, {".claude", ".claude.json"}};
+    std::ofstream(real / "a") << "a";
+    age_directory(real, 60);
+
+    CHECK(ensure_shadow_home(layout).created_links == 1);
+    // Stamped: a link re-pointed behind phantom's back while the stamp is kept (mtime reset
+    // by hand) is not looked at, which is what makes the steady state cheap ...
+    const auto stamp = std::filesystem::last_write_time(shadow);
+    std::filesystem::remove(shadow / "a");
+    std::filesystem::create_symlink("/elsewhere", shadow / "a");
+    std::filesystem::last_write_time(shadow, stamp);
+    CHECK(ensure_shadow_home(layout).repaired_links == 0);
+    CHECK(std::filesystem::read_symlink(shadow / "a") == "/elsewhere");
+    // ... but any real change to either list breaks the stamp and the pass runs again.
+    std::filesystem::remove(shadow / "a");
+    std::filesystem::create_symlink("/elsewhere", shadow / "a");
+    CHECK(ensure_shadow_home(layout).repaired_links == 1);
+    CHECK(std::filesystem::read_symlink(shadow / "a") == real / "a");
+
+    std::ofstream(real / "b") << "b";
+    age_directory(real, 30);
+    CHECK(ensure_shadow_home(layout).created_links == 1);
+    CHECK(std::filesystem::is_symlink(shadow / "b"));
+    CHECK(ensure_shadow_home(layout).created_links == 0);
+
+    // A real home changed just now is never trusted: every run does the full pass.
+    std::ofstream(real / "c") << "c";
+    CHECK(ensure_shadow_home(layout).created_links == 1);
+    std::filesystem::remove(shadow / "c");
+    CHECK(ensure_shadow_home(layout).created_links == 1);
+}
