@@ -109,9 +109,10 @@ public:
             for (auto& a : tunnel::autossh_arguments(m_config, m_paths, m_config.tunnel.local_port)) {
                 options.argv.push_back(std::move(a));
             }
-            // autossh(1): GATETIME=0 keeps retrying even when the first ssh fails fast;
-            // AUTOSSH_PATH is the ssh it runs.
-            (*options.environment)["AUTOSSH_GATETIME"] = "0";
+            for (const auto& [name, value] : tunnel::autossh_environment()) {
+                (*options.environment)[name] = value;
+            }
+            // autossh(1): AUTOSSH_PATH is the ssh it runs.
             (*options.environment)["AUTOSSH_PATH"] = sys::find_program(m_ssh).value_or(m_ssh).string();
             (*options.environment)["AUTOSSH_LOGFILE"] = m_files.tunnel_log.string();
         } else {

@@ -154,7 +154,12 @@ std::vector<std::string> autossh_arguments(const config::Config& config, const T
 std::map<std::string, std::string> autossh_environment() {
     // autossh(1): with the default gate time (30 s) a first ssh that exits early makes
     // autossh give up; 0 keeps retrying, which is what a laptop waking up offline needs.
-    return {{"AUTOSSH_GATETIME", "0"}};
+    // AUTOSSH_POLL also caps autossh's back-off between fast failures (grace_time() in
+    // autossh.c: n^2/3 * poll/100 seconds, at most poll). With the default 600 s, a link
+    // down for a few minutes left autossh asleep 30 s or more after it came back (measured
+    // by scripts/bench.sh); 5 s keeps recovery inside the 10 s target. With -M 0 poll has
+    // no other use.
+    return {{"AUTOSSH_GATETIME", "0"}, {"AUTOSSH_POLL", "5"}};
 }
 
 } // namespace phantom::tunnel

@@ -121,6 +121,8 @@ TEST_CASE("autossh environment turns the gate time off", "[command]") {
     const auto env = autossh_environment();
     REQUIRE(env.count("AUTOSSH_GATETIME") == 1);
     CHECK(env.at("AUTOSSH_GATETIME") == "0");
+    REQUIRE(env.count("AUTOSSH_POLL") == 1);
+    CHECK(env.at("AUTOSSH_POLL") == "5");
 }
 
 TEST_CASE("config values reach ssh: ports, keepalives, IPv6 Dante target", "[command]") {
