@@ -60,7 +60,8 @@ fuzz)
     mkdir -p "$corpus"
     cp tests/fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true
     echo "fuzzing $target for ${fuzz_seconds}s"
-    "$dir/tests/fuzz_$target" -max_total_time="$fuzz_seconds" -max_len=4096 "$corpus"
+    # Crash reproducers land in the build dir, not in the source tree.
+    "$dir/tests/fuzz_$target" -max_total_time="$fuzz_seconds" -max_len=4096 -artifact_prefix="$dir/" "$corpus"
   done
   exit 0
   ;;

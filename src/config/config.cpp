@@ -274,6 +274,89 @@ bool is_known_key(std::string_view key, Kind kind) {
          "fix the TOML syntax on that line (strings in double quotes, e.g. host = \"vps.example.com\")");
 }
 
+/// The position of the first non-ASCII byte outside strings and comments. TOML 1.0 allows
+/// non-ASCII text only inside those, and toml++ 3.3.0 (Debian 12) reaches
+/// __builtin_unreachable, undefined behaviour, on some such characters where whitespace may
+/// stand (is_non_ascii_horizontal_whitespace; found by tests/fuzz/config_fuzz.cpp with
+/// "\xC3\x96"). So the parser never sees them.
+std::optional<Position> stray_non_ascii(std::string_view text) {
+    enum class State { normal, comment, basic, literal, multi_basic, multi_literal };
+    constexpr std::string_view k_triple_double = "\"\"\"";
+    constexpr std::string_view k_triple_single = "'''";
+    State state = State::normal;
+    Position pos;
+    std::size_t i = 0;
+    auto skip = [&](std::size_t n) {
+        for (std::size_t k = 0; k < n && i < text.size(); ++k, ++i) {
+            if (text[i] == '\n') {
+                ++pos.line;
+                pos.column = 1;
+            } else {
+                ++pos.column;
+            }
+        }
+    };
+    while (i < text.size()) {
+        const char c = text[i];
+        const std::string_view rest = text.substr(i);
+        switch (state) {
+        case State::normal:
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                return pos;
+            }
+            if (c == '#') {
+                state = State::comment;
+            } else if (rest.starts_with(k_triple_double)) {
+                state = State::multi_basic;
+                skip(3);
+                continue;
+            } else if (rest.starts_with(k_triple_single)) {
+                state = State::multi_literal;
+                skip(3);
+                continue;
+            } else if (c == '"') {
+                state = State::basic;
+            } else if (c == '\'') {
+                state = State::literal;
+            }
+            break;
+        case State::comment:
+            state = c == '\n' ? State::normal : state;
+            break;
+        case State::basic:
+            if (c == '\\' && rest.size() > 1 && rest[1] != '\n') {
+                skip(2);
+                continue;
+            }
+            state = c == '"' || c == '\n' ? State::normal : state;
+            break;
+        case State::literal:
+            state = c == '\'' || c == '\n' ? State::normal : state;
+            break;
+        case State::multi_basic:
+            if (c == '\\' && rest.size() > 1) {
+                skip(2);
+                continue;
+            }
+            if (rest.starts_with(k_triple_double)) {
+                state = State::normal;
+                skip(3);
+                continue;
+            }
+            break;
+        case State::multi_literal:
+            if (rest.starts_with(k_triple_single)) {
+                state = State::normal;
+                skip(3);
+                continue;
+            }
+            break;
+        }
+        skip(1);
+    }
+    return std::nullopt;
+}
+
 std::string section_list() {
     std::string out;
     for (const char* s : k_sections) {
@@ -342,6 +425,10 @@ std::filesystem::path expand_home(std::string_view path, const std::filesystem::
 }
 
 Config parse_config(std::string_view text, std::string_view source_name) {
+    if (const auto stray = stray_non_ascii(text)) {
+        fail(source_name, *stray, "non-ASCII character outside a quoted string",
+             "TOML keys are plain ASCII; put text with other characters in double quotes");
+    }
     toml::table root;
     try {
         root = toml::parse(text, source_name);

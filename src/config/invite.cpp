@@ -221,7 +221,9 @@ std::string format_invite(const Invite& invite) {
         // parse_invite(format_invite(x)) gives back x.host.
         url.set_encoded_authority("[" + invite.host + "]");
     } else {
-        url.set_host_address(invite.host);
+        // Not set_host_address: it takes "vd.example.com" for an IPvFuture literal
+        // ("v" HEXDIG "." …, RFC 3986 §3.2.2) and brackets it (found by the invite fuzzer).
+        url.set_host_name(invite.host);
     }
     url.set_encoded_user(encode(invite.socks_user));
     url.set_encoded_password(encode(invite.password));

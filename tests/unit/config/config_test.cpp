@@ -235,3 +235,19 @@ TEST_CASE("paths", "[config]") {
     CHECK(expand_home("/abs", "/home/u") == "/abs");
     CHECK(state_dir("/home/u") == "/home/u/.phantom");
 }
+
+TEST_CASE("non-ASCII outside strings is refused before toml++ sees it", "[config]") {
+    // "\xC3\x96" (Ö) made toml++ 3.3.0 reach __builtin_unreachable (found by the fuzzer).
+    const Fatal e = parse_error("[server]\nhost = \"h\"\n\xC3\x96 = 1\n");
+    CHECK(std::string(e.what()) == "cfg:3:1: non-ASCII character outside a quoted string");
+    CHECK_FALSE(e.hint().empty());
+    CHECK(std::string(parse_error("\xC3\x96").what()).find("cfg:1:1:") == 0);
+    // Inside strings and comments it is fine, in every string form.
+    const Config c =
+        parse_config("# K\xC3\xB6nig\n[server] # \xC3\x96\nhost = \"h\"\n[auth]\nsocks_user = \"a\"\n"
+                     "password = \"p\xC3\xA4ss \\\" \xC3\x96\"\n"
+                     "[sandbox]\nisolate = ['\xC3\x96', \"\"\"\n\xC3\x96\"\"\", '''\xC3\x96''']\n",
+                     "cfg");
+    CHECK(c.auth.password == "p\xC3\xA4ss \" \xC3\x96");
+    CHECK(c.sandbox.isolate.size() == 3);
+}

@@ -293,3 +293,16 @@ TEST_CASE("parse_invite(format_invite(x)) == x", "[invite]") {
         }
     }
 }
+
+TEST_CASE("a host name that looks like an IPvFuture literal round-trips", "[invite]") {
+    // "v" HEXDIG "." … is IPvFuture syntax (RFC 3986 §3.2.2); found by the invite fuzzer.
+    Invite invite;
+    invite.socks_user = "alice";
+    invite.password = "p@";
+    invite.host = "vd.example.com";
+    invite.ssh_port = 2;
+    invite.host_key = k_key;
+    const auto back = parse_invite(format_invite(invite));
+    REQUIRE(back.has_value());
+    CHECK(back->host == "vd.example.com");
+}
