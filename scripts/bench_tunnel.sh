@@ -19,14 +19,9 @@ fixture_upstream_https
 fixture_sshd
 fixture_danted
 
-H=$(new_home home)
-mkdir -m 0700 "$H/.ssh"
-ssh-keygen -q -t ed25519 -N '' -C bench -f "$H/.ssh/phantom_ed25519"
-fixture_add_key "$H/.ssh/phantom_ed25519.pub" dante
-fixture_add_member bench benchpw
-pc() { fixture_in "$FX_NS_CLIENT" env -i HOME="$H" PATH=/usr/bin:/bin "$PHANTOM_BIN" "$@"; }
-printf 'benchpw' | pc init --yes --host "$FX_VPS_ADDR" --socks-user bench --password-stdin \
-  --host-key "$FX_HOSTKEY_PUB" --dante-host 127.0.0.1 --dante-port "$FX_DANTE_PORT" >/dev/null
+fixture_member bench benchpw
+H=$FX_MEMBER_HOME
+pc() { fixture_phantom "$H" "$@"; }
 pc connect --timeout 30 >/dev/null
 on_exit 'pc disconnect'
 

@@ -70,6 +70,11 @@
 #       known_hosts with StrictHostKeyChecking=yes, ExitOnForwardFailure, bounded connect and
 #       keepalive) and FX_SSH_DEST (tunnel user @ FX_VPS_ADDR), for
 #       `fixture_in "$FX_NS_CLIENT" ssh "${FX_SSH_ARGS[@]}" -N -L … "$FX_SSH_DEST"`.
+#   fixture_member NAME PASSWORD  (after fixture_sshd and fixture_danted)
+#       A client-side member: home with an ed25519 key authorised for dante mode, the Dante
+#       member, and `phantom init --yes` with the host key pinned. Sets FX_MEMBER_HOME.
+#   fixture_phantom HOME ARGS…
+#       Runs $PHANTOM_BIN in the client namespace with a clean environment and that HOME.
 #   fixture_danted
 #       In FX_NS_VPS: danted -f CONFIG -p PIDFILE (1.4.2) on 127.0.0.1:1080, external
 #       FX_VETH_VPS_UP, socksmethod pam.username with PAM service phantom-test
@@ -703,6 +708,33 @@ _fx_dante_reload() {
   done
   _fx_log_tail "$FX_DANTE_LOG"
   fail "danted's children did not reload their config"
+}
+
+# fixture_member NAME PASSWORD
+#   A phantom member on the client side, as the admin and `phantom init` would set it up:
+#   a fresh 0700 home under $T with ~/.ssh/phantom_ed25519, the key authorised for dante
+#   mode, NAME/PASSWORD added to Dante, and `phantom init --yes` pointed at the fixture with
+#   the host key pinned. Sets FX_MEMBER_HOME. Run phantom for it with fixture_phantom.
+fixture_member() { # NAME PASSWORD
+  local name=$1 password=$2
+  FX_MEMBER_HOME=$(new_home "member-$name")
+  mkdir -m 0700 "$FX_MEMBER_HOME/.ssh"
+  ssh-keygen -q -t ed25519 -N '' -C "$name" -f "$FX_MEMBER_HOME/.ssh/phantom_ed25519"
+  fixture_add_key "$FX_MEMBER_HOME/.ssh/phantom_ed25519.pub" dante
+  fixture_add_member "$name" "$password"
+  printf '%s' "$password" | fixture_phantom "$FX_MEMBER_HOME" init --yes --host "$FX_VPS_ADDR" \
+    --socks-user "$name" --password-stdin --host-key "$FX_HOSTKEY_PUB" --dante-host "$FX_DANTE_ADDR" \
+    --dante-port "$FX_DANTE_PORT" >/dev/null
+}
+
+# fixture_phantom HOME ARGS…
+#   Runs $PHANTOM_BIN in the client namespace with a clean environment and HOME (plus
+#   PHANTOM_AUTOSSH when the caller set it).
+fixture_phantom() { # HOME ARGS…
+  local home=$1
+  shift
+  fixture_in "$FX_NS_CLIENT" env -i HOME="$home" PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 \
+    ${PHANTOM_AUTOSSH:+PHANTOM_AUTOSSH=$PHANTOM_AUTOSSH} "$PHANTOM_BIN" "$@"
 }
 
 fixture_teardown() {
