@@ -85,6 +85,12 @@ chmod +x "$work/wrapper.sh"
 
 # true and phantom alternate in one hyperfine run; the bash version is ~100x slower and only
 # there for scale, so it gets fewer runs.
+# Steady state: the first run creates ~/.phantom_env (which changes the home), and a home
+# changed less than 2 s ago is always fully re-mirrored; a user's home is older than that.
+HOME=$home "$phantom" run -- /bin/true
+sleep 2.5
+HOME=$home "$phantom" run -- /bin/true
+
 # The floor: any wrapper must exec the command, so a C program that does nothing else shows
 # what one more exec costs on this machine (on a VM, glibc start-up alone is ~0.5 ms).
 printf '#include <unistd.h>\nint main(int c, char** v) { (void)c; execv(v[1], v + 1); return 127; }\n' >"$work/floor.c"
