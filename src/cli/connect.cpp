@@ -105,13 +105,18 @@ bool wait_connected(const daemon::DaemonFiles& files, int spawned, std::chrono::
     return false;
 }
 
-std::string last_log_lines(const daemon::DaemonFiles& files) {
-    std::string out;
-    const std::string tail = daemon::tail_lines(files.tunnel_log, 3);
-    if (!tail.empty()) {
-        out = tail;
+/// Everything both ways of starting the daemon do first: directories, the checks that
+/// would make the tunnel fail for sure, and a crashed daemon's leftovers (state file,
+/// orphaned ssh), which must never block a new one. Returns true when a daemon runs already.
+bool prepare_start(const config::Config& config, const std::filesystem::path& home,
+                   const daemon::DaemonFiles& files) {
+    daemon::prepare_directories(files);
+    preflight(config, home, files);
+    if (daemon::InstanceLock::is_held(files.lock)) {
+        return true;
     }
-    return out;
+    daemon::stop_daemon(files);
+    return false;
 }
 
 std::string format_duration(std::int64_t seconds) {
@@ -129,12 +134,8 @@ std::string format_duration(std::int64_t seconds) {
 int connect_daemon(const config::Config& config, const std::filesystem::path& home,
                    std::chrono::seconds timeout, bool spinner) {
     const auto files = daemon::daemon_files(home);
-    daemon::prepare_directories(files);
-    preflight(config, home, files);
     int spawned = 0;
-    if (!daemon::InstanceLock::is_held(files.lock)) {
-        // A crashed daemon's leftovers (state file, orphaned ssh) must not block this one.
-        daemon::stop_daemon(files);
+    if (!prepare_start(config, home, files)) {
         auto pid = sys::fork_daemon(files.log);
         if (!pid) {
             throw Fatal(exit_code::k_unavailable,
@@ -164,7 +165,7 @@ int connect_daemon(const config::Config& config, const std::filesystem::path& ho
     const std::string cause = cut == std::string::npos ? error : error.substr(0, cut);
     std::string hint = cut == std::string::npos ? "" : error.substr(cut + 7);
     if (hint.empty()) {
-        const std::string tail = last_log_lines(files);
+        const std::string tail = daemon::tail_lines(files.tunnel_log, 3);
         hint = tail.empty() ? fmt::format("see {}", files.log.string())
                             : fmt::format("ssh said: {} (more in {})", tail, files.tunnel_log.string());
     }
@@ -203,11 +204,7 @@ int cmd_connect(const Args& args) {
     const auto config = config::load_config(config::config_path(home));
     if (vm.count("foreground") != 0U) {
         const auto files = daemon::daemon_files(home);
-        daemon::prepare_directories(files);
-        preflight(config, home, files);
-        if (!daemon::InstanceLock::is_held(files.lock)) {
-            daemon::stop_daemon(files);
-        }
+        prepare_start(config, home, files);
         const int code = daemon::run_daemon(config, home);
         if (code == daemon::k_already_running) {
             throw Fatal(exit_code::k_unavailable, "a phantom daemon is already running for this user",

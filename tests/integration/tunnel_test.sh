@@ -200,6 +200,24 @@ assert_contains "$r_err" "10.231.254.254" "unreachable message names the host"
 assert_eq "" "$(tunnel_pids)" "tunnel processes after an unreachable connect"
 sed -i "s/^host = .*/host = \"$FX_VPS_ADDR\"/" "$H/.phantom/config"
 
+step "connect --foreground runs attached and stops cleanly on SIGTERM"
+fixture_phantom "$H" connect --foreground >"$T/fg.out" 2>&1 &
+fg_pid=$!
+for _ in $(seq 1 200); do
+  pc status >/dev/null 2>&1 && break
+  sleep 0.1
+done
+run_capture r pc status
+assert_eq 0 "$r_rc" "status with a foreground daemon"
+assert_eq "$FX_UPSTREAM_BODY" "$(through)" "page through the foreground daemon"
+run_capture r pc connect --foreground
+assert_eq 69 "$r_rc" "a second foreground daemon"
+assert_contains "$r_err" "already running" "second foreground daemon message"
+fg_daemon=$(daemon_pid)
+kill -TERM "$fg_daemon"
+wait "$fg_pid" || fail "the foreground daemon did not exit 0 on SIGTERM: $(cat "$T/fg.out")"
+assert_eq "" "$(tunnel_pids)" "tunnel processes after the foreground daemon stopped"
+
 step "direct mode, and plain ssh when autossh is missing"
 # sshd takes the first authorized_keys line of a key, so direct mode gets a key of its own.
 ssh-keygen -q -t ed25519 -N '' -C direct -f "$H/.ssh/direct_ed25519"
