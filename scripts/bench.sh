@@ -74,7 +74,8 @@ mkdir -p -m 0700 "$shadow"
 for entry in "$HOME"/.[!.]* "$HOME"/*; do
   name=${entry##*/}
   case "$name" in .claude | .claude.json | .phantom_env) continue ;; esac
-  [ "$(readlink "$shadow/$name" 2>/dev/null)" = "$entry" ] || ln -sfn "$entry" "$shadow/$name"
+  # -ef is a builtin test (same device and inode): no readlink process per entry.
+  [ -L "$shadow/$name" ] && [ "$shadow/$name" -ef "$entry" ] || ln -sfn "$entry" "$shadow/$name"
 done
 export HTTP_PROXY=socks5h://127.0.0.1:$port HTTPS_PROXY=socks5h://127.0.0.1:$port ALL_PROXY=socks5h://127.0.0.1:$port
 export http_proxy=$HTTP_PROXY https_proxy=$HTTP_PROXY all_proxy=$HTTP_PROXY
