@@ -154,6 +154,14 @@ Bytes auth_request(const std::string& user, const std::string& password) {
 
 const ProbeCredentials k_credentials{"alice", "pa55:word"};
 
+// The server side of the greeting choosing username/password, then reading k_credentials'
+// RFC 1929 request (2 + "alice" + 1 + "pa55:word").
+void greet_with_password(ScriptedServer& s) {
+    s.expect(3);
+    s.send({0x05, 0x02});
+    s.expect(2 + 5 + 1 + 9);
+}
+
 } // namespace
 
 TEST_CASE("probe without credentials: greeting with method 0x00, nothing more", "[probe]") {
@@ -174,9 +182,7 @@ const Bytes k_check_request{0x05, 0x01, 0x00, 0x01, 127, 0, 0, 1, 0, 1};
 
 TEST_CASE("probe with credentials: RFC 1929, then CONNECT to the login check, exact bytes", "[probe]") {
     ScriptedServer server([](ScriptedServer& s) {
-        s.expect(3);
-        s.send({0x05, 0x02});
-        s.expect(2 + 5 + 1 + 9);
+        greet_with_password(s);
         s.send({0x01, 0x00});
         s.expect(10);
         // Dante with a good password: the check target refuses (REP 5).
@@ -195,9 +201,7 @@ TEST_CASE("probe with credentials: RFC 1929, then CONNECT to the login check, ex
 TEST_CASE("probe: Dante's deferred password check, REP 2 on the CONNECT, is auth_rejected", "[probe]") {
     // Dante 1.4 answers RFC 1929 with success whatever the password and refuses the request.
     ScriptedServer server([](ScriptedServer& s) {
-        s.expect(3);
-        s.send({0x05, 0x02});
-        s.expect(2 + 5 + 1 + 9);
+        greet_with_password(s);
         s.send({0x01, 0x00});
         s.expect(10);
         s.send({0x05, 0x02, 0x00, 0x01, 0, 0, 0, 0, 0, 0});
@@ -228,9 +232,7 @@ TEST_CASE("probe: a reply cut short is closed", "[probe]") {
 
 TEST_CASE("probe: closed during the auth step is closed", "[probe]") {
     ScriptedServer server([](ScriptedServer& s) {
-        s.expect(3);
-        s.send({0x05, 0x02});
-        s.expect(2 + 5 + 1 + 9);
+        greet_with_password(s);
         s.hang_up();
     });
     CHECK(probe_socks(server.port(), k_credentials, 2000ms).failure == ProbeFailure::closed);
@@ -285,9 +287,7 @@ TEST_CASE("probe: 0xFF means no acceptable method", "[probe]") {
 
 TEST_CASE("probe: RFC 1929 status 1 is auth_rejected", "[probe]") {
     ScriptedServer server([](ScriptedServer& s) {
-        s.expect(3);
-        s.send({0x05, 0x02});
-        s.expect(2 + 5 + 1 + 9);
+        greet_with_password(s);
         s.send({0x01, 0x01});
     });
     const auto result = probe_socks(server.port(), k_credentials, 2000ms);
@@ -297,9 +297,7 @@ TEST_CASE("probe: RFC 1929 status 1 is auth_rejected", "[probe]") {
 
 TEST_CASE("probe: a wrong sub-negotiation version is a protocol failure", "[probe]") {
     ScriptedServer server([](ScriptedServer& s) {
-        s.expect(3);
-        s.send({0x05, 0x02});
-        s.expect(2 + 5 + 1 + 9);
+        greet_with_password(s);
         s.send({0x05, 0x00});
     });
     CHECK(probe_socks(server.port(), k_credentials, 2000ms).failure == ProbeFailure::protocol);
