@@ -10,6 +10,8 @@
 #include <phantom/sys/child.hpp>
 #include <phantom/sys/fs.hpp>
 #include <phantom/sys/process.hpp>
+
+#include "sys/child_environment.hpp"
 #if PHANTOM_HAVE_PRCTL
 #include <sys/prctl.h>
 #endif
@@ -71,11 +73,7 @@ boost::system::result<int> spawn(const SpawnOptions& options) {
     if (options.argv.empty()) {
         return boost::system::error_code(EINVAL, boost::system::system_category());
     }
-    const std::string path_value =
-        options.environment
-            ? (options.environment->count("PATH") != 0U ? options.environment->at("PATH") : std::string())
-            : get_env("PATH").value_or("/usr/bin:/bin");
-    const auto exe = find_program(options.argv.front(), path_value);
+    const auto exe = detail::find_child_program(options.argv.front(), options.environment);
     if (!exe) {
         return boost::system::error_code(ENOENT, boost::system::system_category());
     }
@@ -88,13 +86,7 @@ boost::system::result<int> spawn(const SpawnOptions& options) {
             return boost::system::error_code(errno, boost::system::system_category());
         }
     }
-    bp::environment env =
-        options.environment ? bp::environment() : bp::environment(boost::this_process::environment());
-    if (options.environment) {
-        for (const auto& [name, value] : *options.environment) {
-            env[name] = value;
-        }
-    }
+    bp::environment env = detail::child_environment(options.environment);
     std::error_code ec;
     int pid = -1;
     {

@@ -18,6 +18,8 @@
 #include <future>
 #include <system_error>
 
+#include "sys/child_environment.hpp"
+
 namespace bp = boost::process;
 
 namespace phantom::sys {
@@ -67,18 +69,11 @@ Process& Process::inherit_stdio(bool inherit) {
 }
 
 boost::system::result<ProcessResult> Process::run() const {
-    const std::string path_value = m_env ? (m_env->count("PATH") != 0U ? m_env->at("PATH") : std::string())
-                                         : get_env("PATH").value_or("/usr/bin:/bin");
-    const auto exe = find_program(m_program, path_value);
+    const auto exe = detail::find_child_program(m_program, m_env);
     if (!exe) {
         return boost::system::error_code(ENOENT, boost::system::system_category());
     }
-    bp::environment env = m_env ? bp::environment() : bp::environment(boost::this_process::environment());
-    if (m_env) {
-        for (const auto& [name, value] : *m_env) {
-            env[name] = value;
-        }
-    }
+    bp::environment env = detail::child_environment(m_env);
     ProcessResult result;
     std::error_code ec;
     try {
@@ -113,9 +108,7 @@ boost::system::result<ProcessResult> Process::run() const {
 
 boost::system::error_code Process::exec() const {
     const Environment env = m_env ? *m_env : current_environment();
-    const auto path_it = env.find("PATH");
-    const auto exe =
-        find_program(m_program, path_it != env.end() ? path_it->second : std::string("/usr/bin:/bin"));
+    const auto exe = detail::find_child_program(m_program, env);
     if (!exe) {
         return {ENOENT, boost::system::system_category()};
     }
@@ -172,6 +165,30 @@ std::optional<std::filesystem::path> find_program(const std::string& name, const
     }
     return std::nullopt;
 }
+
+namespace detail {
+
+std::optional<std::filesystem::path> find_child_program(const std::string& name,
+                                                        const std::optional<Environment>& env) {
+    if (!env) {
+        return find_program(name);
+    }
+    const auto path = env->find("PATH");
+    return find_program(name, path != env->end() ? path->second : std::string("/usr/bin:/bin"));
+}
+
+bp::environment child_environment(const std::optional<Environment>& env) {
+    if (!env) {
+        return bp::environment(boost::this_process::environment());
+    }
+    bp::environment out;
+    for (const auto& [name, value] : *env) {
+        out[name] = value;
+    }
+    return out;
+}
+
+} // namespace detail
 
 std::optional<std::filesystem::path> find_program(const std::string& name) {
     return find_program(name, get_env("PATH").value_or("/usr/bin:/bin"));
