@@ -7,6 +7,7 @@
 #include <phantom/daemon/state.hpp>
 #include <phantom/error.hpp>
 #include <phantom/sys/child.hpp>
+#include <phantom/sys/death_guard.hpp>
 #include <phantom/sys/fs.hpp>
 #include <phantom/sys/ports.hpp>
 #include <phantom/sys/process.hpp>
@@ -87,8 +88,8 @@ std::string tunnel_output_since(const std::filesystem::path& file, std::uintmax_
 class TunnelRunner final : public tunnel::ProcessRunner {
 public:
     TunnelRunner(const config::Config& config, const DaemonFiles& files, const tunnel::TunnelPaths& paths,
-                 Log& log)
-        : m_config(config), m_files(files), m_paths(paths), m_log(log) {
+                 Log& log, sys::DeathGuard* guard)
+        : m_config(config), m_files(files), m_paths(paths), m_log(log), m_guard(guard) {
         const auto autossh_choice = sys::get_env("PHANTOM_AUTOSSH").value_or("autossh");
         m_ssh = sys::get_env("PHANTOM_SSH").value_or("ssh");
         if (autossh_choice != "none" && sys::find_program(autossh_choice)) {
@@ -128,6 +129,7 @@ public:
         }
         m_pid = *pid;
         m_exited = false;
+        guard_watch(m_pid);
         m_log.info("spawned", fmt::format("{} pid {}", program(), m_pid));
         return m_pid;
     }
@@ -191,6 +193,23 @@ private:
         return ec ? 0 : size;
     }
 
+    /// Hands the new tunnel's process group to the death guard, first dropping groups of
+    /// earlier tunnels that have no process left (an ssh may outlive its autossh for a while).
+    void guard_watch(int group) {
+        if (m_guard == nullptr) {
+            return;
+        }
+        std::erase_if(m_guarded, [this](int old) {
+            const bool gone = !sys::process_group_exists(old);
+            if (gone) {
+                m_guard->forget(old);
+            }
+            return gone;
+        });
+        m_guard->watch(group);
+        m_guarded.push_back(group);
+    }
+
     /// An ssh whose autossh was killed is re-parented to us (we are its subreaper): stop
     /// any child that is one of our tunnel processes, so the forward port is freed.
     void kill_orphans() {
@@ -208,6 +227,8 @@ private:
     const DaemonFiles& m_files;
     const tunnel::TunnelPaths& m_paths;
     Log& m_log;
+    sys::DeathGuard* m_guard;
+    std::vector<int> m_guarded;
     std::string m_autossh;
     std::string m_ssh;
     int m_pid = 0;
@@ -315,9 +336,21 @@ int run_daemon(const config::Config& config, const std::filesystem::path& home) 
     }
 
     sys::become_subreaper();
+    // A closed bridge client or a dead guard must give EPIPE, not kill the daemon.
+    std::signal(SIGPIPE, SIG_IGN);
+    // Where the OS has no parent-death signal (macOS) the guard is what stops autossh and
+    // ssh when the daemon is SIGKILLed; Linux uses PR_SET_PDEATHSIG (sys::spawn).
+    std::optional<sys::DeathGuard> guard;
+    if (sys::DeathGuard::needed()) {
+        if (auto started = sys::DeathGuard::start(k_stop_grace)) {
+            guard.emplace(std::move(*started));
+        } else {
+            log.warn("no death guard", started.error().message());
+        }
+    }
     sys::BlockedSignals signals{SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGCHLD};
     const tunnel::TunnelPaths paths{config::expand_home(config.auth.ssh_key, home), files.known_hosts};
-    TunnelRunner runner(config, files, paths, log);
+    TunnelRunner runner(config, files, paths, log, guard ? &*guard : nullptr);
     tunnel::SystemClock clock;
     RequestableWatch network;
     std::optional<tunnel::ProbeCredentials> credentials;

@@ -51,6 +51,8 @@ struct ChildSetup : bp::extend::handler {
         sigset_t none;
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        // An ignored signal stays ignored across exec; the daemon ignores SIGPIPE.
+        ::signal(SIGPIPE, SIG_DFL);
         // Its own process group: a terminal's ^C to `phantom connect --foreground` reaches
         // the daemon, which then stops the tunnel in order.
         ::setpgid(0, 0);
@@ -135,6 +137,10 @@ bool reap_child(int pid) noexcept {
 
 bool process_exists(int pid) noexcept {
     return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
+
+bool process_group_exists(int group) noexcept {
+    return group > 0 && (::killpg(group, 0) == 0 || errno == EPERM);
 }
 
 bool send_signal(int pid, int signal) noexcept {

@@ -21,7 +21,7 @@ struct SpawnOptions {
     std::optional<Environment> environment; ///< replaces the environment when set
     std::filesystem::path output;           ///< stdout and stderr appended here; empty = /dev/null
     /// Linux: the child gets SIGTERM when this process dies, even by SIGKILL
-    /// (PR_SET_PDEATHSIG). macOS has no equivalent: the daemon's guard covers it there.
+    /// (PR_SET_PDEATHSIG). macOS has no equivalent: sys::DeathGuard covers it there.
     bool die_with_parent = true;
 };
 
@@ -38,6 +38,9 @@ std::vector<int> reap_exited_children();
 
 /// True while `pid` exists (kill(pid, 0)); a zombie counts as existing.
 bool process_exists(int pid) noexcept;
+
+/// True while any process is in process group `group`.
+bool process_group_exists(int group) noexcept;
 
 /// Sends `signal` to `pid`; false when it does not exist or is not ours.
 bool send_signal(int pid, int signal) noexcept;
