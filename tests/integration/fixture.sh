@@ -45,7 +45,17 @@
 #       FX_UP_ADDR, signed by a CA made here) and plain HTTP on :80. Every GET/POST answers
 #       FX_UPSTREAM_BODY, except GET /bytes/N (N zero bytes, N <= 1 GiB, for throughput tests).
 #       Each request appends "SRC_ADDR SCHEME METHOD PATH HOST" to FX_UPSTREAM_LOG before the
-#       answer is sent. Sets FX_CA_CERT FX_UPSTREAM_BODY FX_UPSTREAM_LOG FX_UPSTREAM_PID.
+#       answer is sent. Each connection to :443 that sends bytes appends, before the TLS
+#       handshake (so before any answer), "SRC_ADDR SNI FINGERPRINT | DESCRIPTION" to
+#       FX_UPSTREAM_HELLO_LOG: DESCRIPTION is the first ClientHello as the server peeked it
+#       (legacy_version, cipher suites, compression, every extension in the order received)
+#       with what changes per connection masked as "*" (random, session_id bytes, key_share
+#       key bytes, pre_shared_key, early_data, session_ticket bytes, ECH payload, GREASE
+#       extension bodies) and GREASE values (0x?a?a) written as "GREASE"; FINGERPRINT is the
+#       hex SHA-256 of DESCRIPTION, SNI the first host_name or "-". The same client with the
+#       same options gives the same FINGERPRINT directly and through a proxy that does not
+#       touch TLS. Bytes that are not a ClientHello give "SRC_ADDR - invalid | REASON".
+#       Sets FX_CA_CERT FX_UPSTREAM_BODY FX_UPSTREAM_LOG FX_UPSTREAM_HELLO_LOG FX_UPSTREAM_PID.
 #   fixture_sshd
 #       In FX_NS_VPS: /usr/sbin/sshd -D -f CONFIG -e on FX_VPS_ADDR:22 and 127.0.0.1:22, keys
 #       only, AllowUsers FX_TUNNEL_USER, AllowTcpForwarding local, no tty/X11/agent, StrictModes,
@@ -70,6 +80,11 @@
 #       known_hosts with StrictHostKeyChecking=yes, ExitOnForwardFailure, bounded connect and
 #       keepalive) and FX_SSH_DEST (tunnel user @ FX_VPS_ADDR), for
 #       `fixture_in "$FX_NS_CLIENT" ssh "${FX_SSH_ARGS[@]}" -N -L … "$FX_SSH_DEST"`.
+#   fixture_server
+#       The whole server side in one call: fixture_topology, fixture_upstream_https,
+#       fixture_sshd, fixture_danted.
+#   fixture_state HOME KEY
+#       Prints KEY of HOME's ~/.phantom/run/state.json (empty when absent).
 #   fixture_member NAME PASSWORD  (after fixture_sshd and fixture_danted)
 #       A client-side member: home with an ed25519 key authorised for dante mode, the Dante
 #       member, and `phantom init --yes` with the host key pinned. Sets FX_MEMBER_HOME.
@@ -335,7 +350,9 @@ fixture_upstream_https() {
   FX_CA_CERT="$d/ca.pem"
   FX_UPSTREAM_BODY="phantom upstream ok"
   FX_UPSTREAM_LOG="$d/requests.log"
+  FX_UPSTREAM_HELLO_LOG="$d/hellos.log"
   : >"$FX_UPSTREAM_LOG"
+  : >"$FX_UPSTREAM_HELLO_LOG"
   (
     cd "$d"
     umask 077
@@ -354,12 +371,152 @@ fixture_upstream_https() {
     fail "could not make the test CA"
   }
   cat >"$d/server.py" <<'PY'
-# The upstream API stand-in: HTTPS on ADDR:443, HTTP on ADDR:80, one fixed page.
-import http.server, socketserver, ssl, sys, threading
+# The upstream API stand-in: HTTPS on ADDR:443, HTTP on ADDR:80, one fixed page; it logs
+# every request, and every TLS ClientHello with what changes per connection masked.
+import hashlib, http.server, socket, socketserver, ssl, struct, sys, threading
 
-addr, certdir, body, logpath = sys.argv[1], sys.argv[2], sys.argv[3].encode(), sys.argv[4]
+addr, certdir, body, logpath, hellopath = (sys.argv[1], sys.argv[2], sys.argv[3].encode(),
+                                           sys.argv[4], sys.argv[5])
 lock = threading.Lock()
 log = open(logpath, "a", buffering=1)
+hello_log = open(hellopath, "a", buffering=1)
+
+class Reader:
+    """Big-endian fields of a TLS structure; ValueError when one runs past the end."""
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+    def take(self, n):
+        if self.pos + n > len(self.data):
+            raise ValueError("truncated at byte %d of %d" % (self.pos, len(self.data)))
+        self.pos += n
+        return self.data[self.pos - n:self.pos]
+    def int(self, n):
+        return int.from_bytes(self.take(n), "big")
+    def vec(self, n):  # opaque<..2^(8n)-1>: length prefix, then the bytes
+        return self.take(self.int(n))
+    def done(self):
+        return self.pos == len(self.data)
+
+def name(v):
+    # GREASE (RFC 8701 §2): 0x0a0a, 0x1a1a … 0xfafa, a fresh one per connection in some clients.
+    return "GREASE" if (v & 0x0f0f) == 0x0a0a and (v >> 8) == (v & 0xff) else "%04x" % v
+
+def u16s(data):
+    r, out = Reader(data), []
+    while not r.done():
+        out.append(name(r.int(2)))
+    return ",".join(out)
+
+def describe_extension(kind, data):
+    if name(kind) == "GREASE":
+        return "*"
+    if kind in (0x0029, 0x002a, 0xfe0d):  # pre_shared_key, early_data, encrypted_client_hello
+        return "*"
+    if kind == 0x0023:  # session_ticket: empty, or a ticket the server issued before
+        return "*" if data else ""
+    r = Reader(data)
+    if kind in (0x000a, 0x000d):  # supported_groups, signature_algorithms: u16 list
+        text = u16s(r.vec(2))
+    elif kind == 0x002b:  # supported_versions (RFC 8446 §4.2.1): u8 length, u16 list
+        text = u16s(r.vec(1))
+    elif kind == 0x0033:  # key_share (RFC 8446 §4.2.8): the groups and key sizes, not the keys
+        shares, out = Reader(r.vec(2)), []
+        while not shares.done():
+            group = shares.int(2)
+            out.append("%s/%d*" % (name(group), len(shares.vec(2))))
+        text = ",".join(out)
+    else:
+        return data.hex()
+    if not r.done():
+        raise ValueError("extension %04x has trailing bytes" % kind)
+    return text
+
+def server_name(data):
+    r = Reader(data)
+    names = Reader(r.vec(2))
+    while not names.done():
+        kind, host = names.int(1), names.vec(2)
+        if kind == 0:  # host_name (RFC 6066 §3)
+            text = host.decode("ascii", "backslashreplace")
+            return "".join(c if c.isprintable() and not c.isspace() else "?" for c in text) or "-"
+    return "-"
+
+def describe_hello(message):
+    """(SNI, description) of a ClientHello handshake message (RFC 8446 §4.1.2)."""
+    r = Reader(message)
+    kind = r.int(1)
+    if kind != 1:
+        raise ValueError("handshake type %d, not ClientHello" % kind)
+    hello = Reader(r.vec(3))
+    version = hello.int(2)
+    hello.take(32)  # random
+    session_id = len(hello.vec(1))
+    ciphers = u16s(hello.vec(2))
+    compression = hello.vec(1).hex()
+    sni, extensions = "-", []
+    if not hello.done():  # a TLS 1.0 client may send no extensions at all
+        block = Reader(hello.vec(2))
+        while not block.done():
+            ext, data = block.int(2), block.vec(2)
+            extensions.append("%s:%s" % (name(ext), describe_extension(ext, data)))
+            if ext == 0x0000 and sni == "-":
+                sni = server_name(data)
+    if not hello.done():
+        raise ValueError("ClientHello has trailing bytes")
+    return sni, "version=%04x random=* session_id=%d* ciphers=%s compression=%s extensions=%s" % (
+        version, session_id, ciphers, compression, " ".join(extensions) or "-")
+
+def peek_hello(sock):
+    """The first handshake message, peeked so that it stays queued for the TLS layer; None
+    when the peer closed or stayed silent without sending a byte (a port probe)."""
+    # Blocking MSG_PEEK|MSG_WAITALL waits for exactly `need` bytes (Linux), and returns short
+    # at EOF or after SO_RCVTIMEO.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, struct.pack("@ll", 30, 0))
+    need = 5
+    while True:
+        try:
+            data = sock.recv(need, socket.MSG_PEEK | socket.MSG_WAITALL)
+        except BlockingIOError:
+            return None
+        if not data:
+            return None
+        if len(data) < need:
+            raise ValueError("%d of %d bytes before EOF or timeout" % (len(data), need))
+        # Whole records (RFC 8446 §5.1); the ClientHello may span several.
+        pos, handshake = 0, b""
+        while True:
+            if pos + 5 > len(data):  # the next record's header
+                need = pos + 5
+                break
+            if data[pos] != 22:
+                raise ValueError("record type %d, not handshake (first bytes %s)"
+                                 % (data[pos], data[:8].hex()))
+            end = pos + 5 + int.from_bytes(data[pos + 3:pos + 5], "big")
+            if end > len(data):  # the rest of this record
+                need = end
+                break
+            handshake += data[pos + 5:end]
+            pos = end
+            if len(handshake) >= 4:
+                size = 4 + int.from_bytes(handshake[1:4], "big")
+                if len(handshake) >= size:
+                    return handshake[:size]
+        if need > 1 << 18:
+            raise ValueError("no complete ClientHello in the first %d bytes" % (1 << 18))
+
+def note_hello(sock, src):
+    try:
+        message = peek_hello(sock)
+        if message is None:
+            return
+        sni, description = describe_hello(message)
+        line = "%s %s %s | %s\n" % (src, sni, hashlib.sha256(description.encode()).hexdigest(),
+                                     description)
+    except (OSError, ValueError) as error:
+        line = "%s - invalid | %s\n" % (src, error)
+    with lock:
+        hello_log.write(line)
+        hello_log.flush()
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -415,6 +572,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         # TLS handshake in the connection's own thread: a silent or broken client never
         # blocks the accept loop (port probes connect and close without a handshake).
         if self.context is not None:
+            note_hello(request, client_address[0])
             try:
                 request.settimeout(30)
                 request = self.context.wrap_socket(request, server_side=True)
@@ -436,7 +594,7 @@ print("ready", flush=True)
 https.serve_forever()
 PY
   fixture_bg "$FX_NS_UP" "$d/server.stderr" python3 "$d/server.py" "$FX_UP_ADDR" "$d" \
-    "$FX_UPSTREAM_BODY" "$FX_UPSTREAM_LOG"
+    "$FX_UPSTREAM_BODY" "$FX_UPSTREAM_LOG" "$FX_UPSTREAM_HELLO_LOG"
   FX_UPSTREAM_PID=$FX_LAST_PID
   if ! fixture_wait_port "$FX_NS_UP" "$FX_UP_ADDR" 443 10 "$FX_UPSTREAM_PID" ||
     ! fixture_wait_port "$FX_NS_UP" "$FX_UP_ADDR" 80 10 "$FX_UPSTREAM_PID"; then
@@ -730,6 +888,18 @@ fixture_member() { # NAME PASSWORD
 # fixture_phantom HOME ARGS…
 #   Runs $PHANTOM_BIN in the client namespace with a clean environment and HOME (plus
 #   PHANTOM_AUTOSSH when the caller set it).
+fixture_server() {
+  fixture_topology
+  fixture_upstream_https
+  fixture_sshd
+  fixture_danted
+}
+
+fixture_state() { # HOME KEY
+  python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' \
+    "$1/.phantom/run/state.json" "$2"
+}
+
 fixture_phantom() { # HOME ARGS…
   local home=$1
   shift

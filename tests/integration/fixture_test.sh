@@ -42,6 +42,33 @@ ip -n "$FX_NS_CLIENT" route del "$FX_UP_NET" via "$FX_VPS_ADDR"
 [ "$r_rc" -ne 0 ] || fail "the vps forwarded the client to the upstream: $r_out"
 [ ! -s "$FX_UPSTREAM_LOG" ] || fail "the upstream saw a request already: $(cat "$FX_UPSTREAM_LOG")"
 
+step "the upstream fingerprints every TLS ClientHello"
+[ ! -s "$FX_UPSTREAM_HELLO_LOG" ] || fail "port probes left ClientHello lines: $(cat "$FX_UPSTREAM_HELLO_LOG")"
+curl_vps() { # CURL_ARGS…: one HTTPS request straight from the vps
+  fixture_in "$FX_NS_VPS" curl -sS --max-time 10 --cacert "$FX_CA_CERT" "$@" "https://$FX_UP_HOST/"
+}
+# hello_of CMD…: runs CMD (one HTTPS request from the vps or through it, which must get the
+# page) and sets `hello` to the fingerprint of the one ClientHello the upstream logged for it.
+hello_of() {
+  local before line src sni
+  before=$(wc -l <"$FX_UPSTREAM_HELLO_LOG")
+  run_capture r "$@"
+  assert_eq "$FX_UPSTREAM_BODY" "$r_out" "page from $* ($r_err)"
+  assert_eq "$((before + 1))" "$(wc -l <"$FX_UPSTREAM_HELLO_LOG")" "ClientHello lines after $*"
+  line=$(tail -n 1 "$FX_UPSTREAM_HELLO_LOG")
+  read -r src sni hello _ <<<"$line"
+  assert_eq "$FX_VPS_UP_ADDR $FX_UP_HOST" "$src $sni" "source and SNI of the ClientHello"
+  [[ $hello =~ ^[0-9a-f]{64}$ ]] || fail "no fingerprint in the ClientHello line: $line"
+}
+hello_of curl_vps
+direct=$hello
+hello_of curl_vps
+assert_eq "$direct" "$hello" "fingerprint of the same curl again (fresh random, key share, session id)"
+hello_of curl_vps --tls-max 1.2
+[ "$hello" != "$direct" ] || fail "curl --tls-max 1.2 has the same ClientHello fingerprint as curl"
+hello_of curl_vps --ciphers ECDHE-ECDSA-AES128-GCM-SHA256 --tls-max 1.2
+[ "$hello" != "$direct" ] || fail "curl --ciphers has the same ClientHello fingerprint as curl"
+
 step "dante mode: ssh -L to Dante, SOCKS5 with a member's password"
 C="$T/client"
 mkdir -m 0700 "$C"
@@ -75,6 +102,8 @@ assert_eq 0 "$r_rc" "curl through Dante ($r_err)"
 assert_eq "$FX_UPSTREAM_BODY" "$r_out" "page through Dante"
 last=$(tail -n 1 "$FX_UPSTREAM_LOG")
 assert_eq "$FX_VPS_UP_ADDR https GET / $FX_UP_HOST" "$last" "upstream log line"
+assert_eq "$FX_VPS_UP_ADDR $FX_UP_HOST $direct" "$(tail -n 1 "$FX_UPSTREAM_HELLO_LOG" | cut -d' ' -f1-3)" \
+  "ClientHello through Dante (the same curl as straight from the vps)"
 run_capture r curl_dante "http://$FX_UP_HOST/"
 assert_eq 0 "$r_rc" "plain http through Dante ($r_err)"
 assert_eq "$FX_UPSTREAM_BODY" "$r_out" "plain http page through Dante"
@@ -119,6 +148,8 @@ run_capture r fixture_in "$FX_NS_CLIENT" curl -sS --max-time 10 --cacert "$FX_CA
 assert_eq 0 "$r_rc" "curl through ssh -D ($r_err)"
 assert_eq "$FX_UPSTREAM_BODY" "$r_out" "page through ssh -D"
 assert_eq "$FX_VPS_UP_ADDR https GET / $FX_UP_HOST" "$(tail -n 1 "$FX_UPSTREAM_LOG")" "upstream log line (direct)"
+assert_eq "$FX_VPS_UP_ADDR $FX_UP_HOST $direct" "$(tail -n 1 "$FX_UPSTREAM_HELLO_LOG" | cut -d' ' -f1-3)" \
+  "ClientHello through ssh -D (the same curl as straight from the vps)"
 for target in "127.0.0.1:22" "$FX_DANTE_ADDR:$FX_DANTE_PORT"; do
   run_capture r fixture_in "$FX_NS_CLIENT" curl -sS --max-time 5 -x "socks5h://127.0.0.1:$PD" "http://$target/"
   [ "$r_rc" -ne 0 ] || fail "a direct-mode key reached $target inside the vps: $r_out"
