@@ -47,28 +47,23 @@ touch "$home/.gitconfig" "$home/.npmrc" "$home/.claude.json"
 mkdir "$home/.claude"
 HOME=$home "$phantom" init --yes --host vps.example.com --socks-user bench --password-stdin <<<"bench-password" >/dev/null
 entries=$(ls -A "$home" | wc -l)
-# Connected state: `phantom CMD` only checks that the daemon holds its lock (one flock) before
-# it execs, so a process holding that lock stands in for the daemon here; the tunnel's own
-# costs are measured in the tunnel section.
-mkdir -p -m 0700 "$home/.phantom/run"
-(
-  exec 9>"$home/.phantom/run/lock"
-  flock 9
-  exec sleep 3600
-) >/dev/null 2>&1 &
-lock_pid=$!
+# Connected state: what `phantom CMD` reads before it execs (the daemon's lock, state.json
+# and token) is published by a stand-in; the tunnel's and the bridge's own costs are measured
+# in their sections.
+. tests/integration/stand_in_daemon.sh
+stand_in_daemon "$home" 45678 StandInToken0123456789ab
+lock_pid=$STAND_IN_PID
 trap 'kill "$lock_pid" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do
-  flock -n "$home/.phantom/run/lock" true || break
-  sleep 0.02
-done
 
 # The same steps in bash, for scale: read the config, mirror the home, export, exec.
 cat >"$work/wrapper.sh" <<'SH'
 #!/usr/bin/env bash
 set -eu
-cfg="$HOME/.phantom/config"
-port=$(sed -n 's/^local_port = \([0-9]*\).*/\1/p' "$cfg")
+run="$HOME/.phantom/run"
+state=$(<"$run/state.json")
+port=${state#*\"bridge_port\": }
+port=${port%%[!0-9]*}
+read -r token <"$run/token"
 shadow="$HOME/.phantom_env"
 mkdir -p -m 0700 "$shadow"
 for entry in "$HOME"/.[!.]* "$HOME"/*; do
@@ -77,8 +72,9 @@ for entry in "$HOME"/.[!.]* "$HOME"/*; do
   # -ef is a builtin test (same device and inode): no readlink process per entry.
   [ -L "$shadow/$name" ] && [ "$shadow/$name" -ef "$entry" ] || ln -sfn "$entry" "$shadow/$name"
 done
-export HTTP_PROXY=socks5h://127.0.0.1:$port HTTPS_PROXY=socks5h://127.0.0.1:$port ALL_PROXY=socks5h://127.0.0.1:$port
-export http_proxy=$HTTP_PROXY https_proxy=$HTTP_PROXY all_proxy=$HTTP_PROXY
+export HTTP_PROXY=http://phantom:$token@127.0.0.1:$port HTTPS_PROXY=http://phantom:$token@127.0.0.1:$port
+export ALL_PROXY=socks5h://phantom:$token@127.0.0.1:$port NODE_USE_ENV_PROXY=1
+export http_proxy=$HTTP_PROXY https_proxy=$HTTP_PROXY all_proxy=$ALL_PROXY
 export NO_PROXY=localhost,127.0.0.1,::1 no_proxy=localhost,127.0.0.1,::1 HOME=$shadow PHANTOM_ACTIVE=1
 exec "$@"
 SH

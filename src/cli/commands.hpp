@@ -3,6 +3,7 @@
 #pragma once
 
 #include <phantom/config/config.hpp>
+#include <phantom/session/session.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -40,5 +41,9 @@ int connect_daemon(const config::Config& config, const std::filesystem::path& ho
 
 /// True when this user's daemon holds its lock (cheap: one open and one flock).
 bool daemon_running(const std::filesystem::path& home);
+
+/// The running daemon's bridge, connecting first when `auto_connect` is on (Fatal 69
+/// otherwise, or when the daemon never publishes a bridge).
+session::Bridge session_bridge(const config::Config& config, const std::filesystem::path& home, bool spinner);
 
 } // namespace phantom::cli

@@ -119,6 +119,20 @@ bool prepare_start(const config::Config& config, const std::filesystem::path& ho
     return false;
 }
 
+std::string format_bytes(std::uint64_t bytes) {
+    if (bytes < 1024) {
+        return fmt::format("{} B", bytes);
+    }
+    const char* units[] = {"KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes) / 1024.0;
+    std::size_t unit = 0;
+    while (value >= 1024.0 && unit + 1 < std::size(units)) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return fmt::format("{:.1f} {}", value, units[unit]);
+}
+
 std::string format_duration(std::int64_t seconds) {
     if (seconds < 60) {
         return fmt::format("{}s", seconds);
@@ -175,6 +189,31 @@ int connect_daemon(const config::Config& config, const std::filesystem::path& ho
 
 bool daemon_running(const std::filesystem::path& home) {
     return daemon::InstanceLock::is_held(daemon::daemon_files(home).lock);
+}
+
+session::Bridge session_bridge(const config::Config& config, const std::filesystem::path& home,
+                               bool spinner) {
+    // Fail closed: without a tunnel the command would get a dead proxy, so say so up front.
+    if (!daemon_running(home)) {
+        if (!config.options.auto_connect) {
+            throw Fatal(exit_code::k_unavailable, "not connected to the team server",
+                        "run `phantom connect` first (or set auto_connect = true in [options])");
+        }
+        connect_daemon(config, home, std::chrono::seconds(config.tunnel.connect_timeout + 20), spinner);
+    }
+    // A daemon that another command has just started publishes its bridge within moments.
+    const auto files = daemon::daemon_files(home);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+        if (auto access = daemon::bridge_access(files)) {
+            return session::Bridge{access->port, std::move(access->token)};
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+            throw Fatal(exit_code::k_unavailable, "the phantom daemon runs but its bridge is not ready",
+                        "see `phantom status`; `phantom disconnect && phantom connect` starts afresh");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 int cmd_connect(const Args& args) {
@@ -288,6 +327,19 @@ int cmd_status(const Args& args) {
     std::cout << fmt::format("  uptime      {}\n", format_duration(now - state->started_at));
     std::cout << fmt::format("  tunnel      {} pid {}, 127.0.0.1:{}\n", state->tunnel_program,
                              state->tunnel_pid, state->local_port);
+    if (state->bridge_port != 0) {
+        const auto& b = state->bridge;
+        std::cout << fmt::format("  bridge      127.0.0.1:{}, {} open, {} total, {} up, {} down\n",
+                                 state->bridge_port, b.active, b.total, format_bytes(b.bytes_up),
+                                 format_bytes(b.bytes_down));
+        if (!b.failures.empty()) {
+            std::string list;
+            for (const auto& [cause, n] : b.failures) {
+                list += fmt::format("{}{} {}", list.empty() ? "" : ", ", cause, n);
+            }
+            std::cout << fmt::format("  failures    {}\n", list);
+        }
+    }
     if (state->last_probe_at > 0) {
         std::cout << fmt::format(
             "  last probe  {}, {} ago{}\n", state->last_probe_ok.value_or(false) ? "ok" : "failed",

@@ -8,6 +8,7 @@
 #include <phantom/session/sandbox.hpp>
 #include <phantom/session/session.hpp>
 #include <phantom/sys/platform.hpp>
+#include <phantom/sys/terminal.hpp>
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -68,7 +69,8 @@ int cmd_env(const Args& args) {
     const auto syntax = shell_syntax(shell);
     const auto home = sys::home_dir();
     const auto config = config::load_config(config::config_path(home));
-    const auto spec = session::environment_spec(config, home);
+    const auto spec =
+        session::environment_spec(config, home, session_bridge(config, home, sys::stderr_is_terminal()));
     // The printed HOME must exist when the lines are eval'ed.
     session::ensure_shadow_home(session::SandboxLayout{home, spec.shadow_home, config.sandbox.isolate});
     std::cout << session::render_exports(session::phantom_variables(spec), syntax);

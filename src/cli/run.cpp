@@ -24,16 +24,8 @@ int cmd_run(const Args& command) {
     }
     const auto home = sys::home_dir();
     const auto config = config::load_config(config::config_path(home));
-    // Fail closed: without a tunnel the command would get a dead proxy, so say so up front.
-    if (!daemon_running(home)) {
-        if (!config.options.auto_connect) {
-            throw Fatal(exit_code::k_unavailable, "not connected to the team server",
-                        "run `phantom connect` first (or set auto_connect = true in [options])");
-        }
-        connect_daemon(config, home, std::chrono::seconds(config.tunnel.connect_timeout + 20),
-                       sys::stderr_is_terminal());
-    }
-    session::exec_command(command, session::prepare_session(config, home, parent));
+    const auto bridge = session_bridge(config, home, sys::stderr_is_terminal());
+    session::exec_command(command, session::prepare_session(config, home, bridge, parent));
 }
 
 } // namespace phantom::cli

@@ -156,6 +156,10 @@ const std::vector<Field>& schema() {
             [](Config& c, std::int64_t v) { c.tunnel.local_port = static_cast<std::uint16_t>(v); });
         num("tunnel", "bridge_port", 0, k_port_max,
             [](Config& c, std::int64_t v) { c.tunnel.bridge_port = static_cast<std::uint16_t>(v); });
+        num("tunnel", "bridge_max_connections", 1, 4096,
+            [](Config& c, std::int64_t v) { c.tunnel.bridge_max_connections = static_cast<int>(v); });
+        num("tunnel", "bridge_idle_timeout", 1, 86400,
+            [](Config& c, std::int64_t v) { c.tunnel.bridge_idle_timeout = static_cast<int>(v); });
         num("tunnel", "server_alive_interval", 1, 3600,
             [](Config& c, std::int64_t v) { c.tunnel.server_alive_interval = static_cast<int>(v); });
         num("tunnel", "server_alive_count_max", 1, 100,
@@ -600,6 +604,10 @@ std::string render_config(const Config& c) {
     out += fmt::format("dante_port = {}\n", c.tunnel.dante_port);
     out += fmt::format("local_port = {}  # local end of the SSH tunnel on 127.0.0.1\n", c.tunnel.local_port);
     out += fmt::format("bridge_port = {}  # 0 = pick a free port\n", c.tunnel.bridge_port);
+    out += fmt::format("bridge_max_connections = {}  # more wait until one closes\n",
+                       c.tunnel.bridge_max_connections);
+    out += fmt::format("bridge_idle_timeout = {}  # seconds without traffic before a connection is closed\n",
+                       c.tunnel.bridge_idle_timeout);
     out += fmt::format("server_alive_interval = {}\n", c.tunnel.server_alive_interval);
     out += fmt::format("server_alive_count_max = {}\n", c.tunnel.server_alive_count_max);
     out += fmt::format("connect_timeout = {}\n", c.tunnel.connect_timeout);

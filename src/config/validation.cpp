@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Validators for values that end up in ssh argv, known_hosts and authorized_keys lines.
 #include <phantom/config/validation.hpp>
+#include <phantom/sys/base64.hpp>
 
 #include <boost/url/ipv4_address.hpp>
 #include <boost/url/ipv6_address.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -89,35 +89,6 @@ std::optional<std::string_view> take_ssh_string(std::string_view& blob) {
     const std::string_view value = blob.substr(0, length);
     blob.remove_prefix(length);
     return value;
-}
-
-// Strict base64 (RFC 4648 §4, padded, no whitespace) through OpenSSL. EVP_DecodeBlock
-// alone is lenient: it decodes '=' as zero bits wherever it appears and keeps the padding
-// bytes in its count, so the blob is accepted only when re-encoding gives back the input.
-std::optional<std::string> decode_base64(std::string_view text) {
-    if (text.empty() || text.size() % 4 != 0) {
-        return std::nullopt;
-    }
-    std::vector<unsigned char> decoded(text.size() / 4 * 3);
-    const int decoded_length = EVP_DecodeBlock(
-        decoded.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-    if (decoded_length < 0 || static_cast<std::size_t>(decoded_length) != decoded.size()) {
-        return std::nullopt;
-    }
-    std::size_t padding = 0;
-    if (text.back() == '=') {
-        padding = text[text.size() - 2] == '=' ? 2 : 1;
-    }
-    decoded.resize(decoded.size() - padding);
-
-    std::string reencoded(text.size() + 1, '\0'); // EVP_EncodeBlock writes a trailing NUL
-    const int encoded_length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(reencoded.data()),
-                                               decoded.data(), static_cast<int>(decoded.size()));
-    reencoded.resize(static_cast<std::size_t>(std::max(encoded_length, 0)));
-    if (reencoded != text) {
-        return std::nullopt;
-    }
-    return std::string(decoded.begin(), decoded.end());
 }
 
 } // namespace
@@ -245,7 +216,7 @@ std::optional<std::string> check_host_key(std::string_view key, bool allow_comme
         return "key has text after its base64 part (expected \"TYPE BASE64\")";
     }
 
-    const auto decoded = decode_base64(base64);
+    const auto decoded = sys::base64_decode(base64);
     if (!decoded) {
         return "key is not valid base64";
     }

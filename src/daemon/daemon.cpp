@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The per-user daemon: holds the instance lock, supervises the tunnel, publishes its state.
+#include <phantom/bridge/listener.hpp>
 #include <phantom/config/secrets.hpp>
 #include <phantom/daemon/daemon.hpp>
 #include <phantom/daemon/lock.hpp>
@@ -9,8 +10,10 @@
 #include <phantom/sys/child.hpp>
 #include <phantom/sys/death_guard.hpp>
 #include <phantom/sys/fs.hpp>
+#include <phantom/sys/platform.hpp>
 #include <phantom/sys/ports.hpp>
 #include <phantom/sys/process.hpp>
+#include <phantom/sys/random.hpp>
 #include <phantom/sys/signals.hpp>
 #include <phantom/tunnel/command.hpp>
 #include <phantom/tunnel/diagnose.hpp>
@@ -236,6 +239,32 @@ private:
     std::uintmax_t m_output_offset = 0;
 };
 
+bridge::ListenerOptions bridge_options(const config::Config& config, const std::string& token,
+                                       const std::optional<std::string>& password) {
+    bridge::ListenerOptions options;
+    options.port = config.tunnel.bridge_port;
+    options.token = token;
+    options.tunnel_port = config.tunnel.local_port;
+    if (password) {
+        options.tunnel_credentials = std::make_pair(config.auth.socks_user, *password);
+    }
+    options.max_connections = static_cast<std::size_t>(config.tunnel.bridge_max_connections);
+    options.idle_timeout = std::chrono::seconds(config.tunnel.bridge_idle_timeout);
+    return options;
+}
+
+void copy_counters(const bridge::Counters& from, BridgeStats& to) {
+    to.active = from.active.load();
+    to.total = from.total.load();
+    to.bytes_up = from.bytes_up.load();
+    to.bytes_down = from.bytes_down.load();
+    for (std::size_t i = 0; i < from.failures.size(); ++i) {
+        if (const auto n = from.failures[i].load(); n != 0) {
+            to.failures[std::string(bridge::failure_name(static_cast<bridge::Failure>(i)))] = n;
+        }
+    }
+}
+
 /// The system's network watch, plus "reconnect now" requests from signals.
 class RequestableWatch final : public tunnel::NetworkWatch {
 public:
@@ -258,6 +287,7 @@ DaemonFiles daemon_files(const std::filesystem::path& home) {
     f.run_dir = dir / "run";
     f.lock = f.run_dir / "lock";
     f.state = f.run_dir / "state.json";
+    f.token = f.run_dir / "token";
     f.log_dir = dir / "log";
     f.log = f.log_dir / "phantom.log";
     f.tunnel_log = f.log_dir / "ssh.log";
@@ -363,6 +393,37 @@ int run_daemon(const config::Config& config, const std::filesystem::path& home) 
     });
     state.tunnel_program = runner.program();
 
+    // The bridge: a new secret per daemon, on disk (0600) before the port is published.
+    const std::string token = sys::random_token(24);
+    if (auto written_token = sys::write_file_atomic(files.token, token + "\n", 0600); !written_token) {
+        return fail(fmt::format("cannot write {}: {}", files.token.string(), written_token.error().message()),
+                    "check that ~/.phantom/run is a directory you own");
+    }
+    std::optional<bridge::Listener> listener;
+    try {
+        listener.emplace(bridge_options(config, token, password),
+                         [&log](std::string_view level, std::string_view event, std::string_view detail) {
+                             if (level == "warn") {
+                                 log.warn(event, detail);
+                             } else {
+                                 log.info(event, detail);
+                             }
+                         });
+    } catch (const Error& e) {
+        std::error_code ignored;
+        std::filesystem::remove(files.token, ignored);
+        const auto owner =
+            config.tunnel.bridge_port != 0 ? sys::port_owner(config.tunnel.bridge_port) : std::nullopt;
+        return fail(owner ? fmt::format("{} (held by {})", e.what(), *owner) : std::string(e.what()),
+                    e.hint());
+    }
+    // Started after the signals are blocked: the bridge's thread inherits the mask, so
+    // SIGTERM and friends keep arriving at the loop below.
+    listener->start();
+    state.bridge_port = listener->port();
+    log.info("bridge listening", fmt::format("127.0.0.1:{}", state.bridge_port));
+    const tunnel::ProbeCredentials bridge_credentials{"phantom", token};
+
     int code = exit_code::k_ok;
     for (;;) {
         runner.note_reaped(sys::reap_exited_children());
@@ -375,13 +436,28 @@ int run_daemon(const config::Config& config, const std::filesystem::path& home) 
         if (report.probe) {
             state.last_probe_ok = report.probe->ok();
             state.last_probe_at = unix_now();
+            listener->set_credentials_rejected(report.probe->failure == tunnel::ProbeFailure::auth_rejected);
             if (report.probe->ok()) {
                 state.last_probe_ms = static_cast<double>(report.probe->latency.count()) / 1000.0;
                 if (state.phase != "connected") {
-                    log.info("ready", fmt::format("probe ok in {:.1f} ms", state.last_probe_ms));
+                    // The same probe through the bridge: token, SOCKS, upstream, tunnel.
+                    const auto through =
+                        tunnel::probe_socks(state.bridge_port, bridge_credentials, probe_timeout);
+                    if (through.ok()) {
+                        log.info("ready",
+                                 fmt::format("probe ok in {:.1f} ms, through the bridge in {:.1f} ms",
+                                             state.last_probe_ms,
+                                             static_cast<double>(through.latency.count()) / 1000.0));
+                        state.phase = "connected";
+                        state.last_error.clear();
+                    } else {
+                        state.last_error = fmt::format("the bridge on 127.0.0.1:{} does not answer: {}",
+                                                       state.bridge_port, tunnel::describe(through.failure));
+                        log.error("bridge probe failed", state.last_error);
+                    }
+                } else {
+                    state.last_error.clear();
                 }
-                state.phase = "connected";
-                state.last_error.clear();
             } else {
                 const auto failure = report.probe->failure;
                 const auto diagnosis = tunnel::diagnose_ssh_output(
@@ -408,6 +484,7 @@ int run_daemon(const config::Config& config, const std::filesystem::path& home) 
                 }
             }
         }
+        copy_counters(listener->counters(), state.bridge);
         publish();
         cap_tunnel_log(files.tunnel_log);
 
@@ -422,13 +499,39 @@ int run_daemon(const config::Config& config, const std::filesystem::path& home) 
     }
     state.phase = "stopping";
     publish();
+    listener->stop();
     runner.stop();
     std::error_code ec;
+    std::filesystem::remove(files.token, ec);
     if (code == exit_code::k_ok) {
         std::filesystem::remove(files.state, ec);
     }
     log.info("stopped");
     return code;
+}
+
+std::optional<BridgeAccess> bridge_access(const DaemonFiles& files) {
+    const auto state = read_state(files.state);
+    if (!state || state->bridge_port == 0) {
+        return std::nullopt;
+    }
+    // The token grants the tunnel: only a private file of ours is trusted.
+    const auto status = sys::file_status(files.token);
+    if (!status || !status->exists || status->is_symlink || status->owner != sys::current_uid() ||
+        (status->mode & 077) != 0) {
+        return std::nullopt;
+    }
+    auto text = sys::read_file(files.token);
+    if (!text) {
+        return std::nullopt;
+    }
+    while (!text->empty() && (text->back() == '\n' || text->back() == '\r')) {
+        text->pop_back();
+    }
+    if (text->empty()) {
+        return std::nullopt;
+    }
+    return BridgeAccess{state->bridge_port, std::move(*text)};
 }
 
 bool stop_daemon(const DaemonFiles& files) {

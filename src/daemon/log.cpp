@@ -110,6 +110,8 @@ void Log::error(std::string_view event, std::string_view detail) {
 }
 
 void Log::write(std::string_view level, std::string_view event, std::string_view detail) {
+    // The bridge's thread logs too: one writer at a time keeps lines whole and rotation sane.
+    const std::lock_guard<std::mutex> hold(m_mutex);
     try {
         const std::string line = format_line(level, event, detail);
         std::error_code ec;

@@ -41,6 +41,15 @@ json::object to_object(const State& state) {
     obj["last_probe_at"] = state.last_probe_at;
     obj["last_probe_ms"] = state.last_probe_ms;
     obj["last_error"] = state.last_error;
+    json::object failures;
+    for (const auto& [cause, n] : state.bridge.failures) {
+        failures[cause] = n;
+    }
+    obj["bridge"] = json::object{{"active", state.bridge.active},
+                                 {"total", state.bridge.total},
+                                 {"bytes_up", state.bridge.bytes_up},
+                                 {"bytes_down", state.bridge.bytes_down},
+                                 {"failures", std::move(failures)}};
     return obj;
 }
 
@@ -139,6 +148,51 @@ bool read_duration_ms(const json::object& obj, std::string_view key, double& out
     return true;
 }
 
+bool read_counter(const json::object& obj, std::string_view key, std::uint64_t& out) {
+    const json::value* value = obj.if_contains(key);
+    if (value == nullptr) {
+        return true;
+    }
+    if (value->is_uint64()) {
+        out = value->get_uint64();
+        return true;
+    }
+    if (value->is_int64() && value->get_int64() >= 0) {
+        out = static_cast<std::uint64_t>(value->get_int64());
+        return true;
+    }
+    return false;
+}
+
+bool read_bridge(const json::object& obj, BridgeStats& out) {
+    const json::value* value = obj.if_contains("bridge");
+    if (value == nullptr) {
+        return true;
+    }
+    if (!value->is_object()) {
+        return false;
+    }
+    const auto& bridge = value->get_object();
+    if (!(read_counter(bridge, "active", out.active) && read_counter(bridge, "total", out.total) &&
+          read_counter(bridge, "bytes_up", out.bytes_up) &&
+          read_counter(bridge, "bytes_down", out.bytes_down))) {
+        return false;
+    }
+    if (const json::value* failures = bridge.if_contains("failures")) {
+        if (!failures->is_object()) {
+            return false;
+        }
+        for (const auto& [cause, n] : failures->get_object()) {
+            std::uint64_t count = 0;
+            if (!read_counter(failures->get_object(), cause, count)) {
+                return false;
+            }
+            out.failures[std::string(cause)] = count;
+        }
+    }
+    return true;
+}
+
 std::optional<State> from_object(const json::object& obj) {
     constexpr std::int64_t k_int_max = std::numeric_limits<int>::max();
     constexpr std::int64_t k_port_max = std::numeric_limits<std::uint16_t>::max();
@@ -161,7 +215,7 @@ std::optional<State> from_object(const json::object& obj) {
                     read_optional_bool(obj, "last_probe_ok", state.last_probe_ok) &&
                     read_integer(obj, "last_probe_at", state.last_probe_at, 0, k_int64_max) &&
                     read_duration_ms(obj, "last_probe_ms", state.last_probe_ms) &&
-                    read_string(obj, "last_error", state.last_error);
+                    read_string(obj, "last_error", state.last_error) && read_bridge(obj, state.bridge);
     if (!ok) {
         return std::nullopt;
     }

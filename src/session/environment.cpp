@@ -44,11 +44,18 @@ std::vector<std::pair<std::string, std::string>> phantom_variables(const Environ
     no_proxy.insert(no_proxy.end(), spec.no_proxy_extra.begin(), spec.no_proxy_extra.end());
     const std::string no_proxy_value = fmt::format("{}", fmt::join(no_proxy, ","));
     return {
-        {"HTTP_PROXY", spec.http_proxy_url},  {"HTTPS_PROXY", spec.http_proxy_url},
-        {"ALL_PROXY", spec.all_proxy_url},    {"http_proxy", spec.http_proxy_url},
-        {"https_proxy", spec.http_proxy_url}, {"all_proxy", spec.all_proxy_url},
-        {"NO_PROXY", no_proxy_value},         {"no_proxy", no_proxy_value},
-        {"HOME", spec.shadow_home.string()},  {k_active_variable, "1"},
+        {"HTTP_PROXY", spec.http_proxy_url},
+        {"HTTPS_PROXY", spec.http_proxy_url},
+        {"ALL_PROXY", spec.all_proxy_url},
+        {"http_proxy", spec.http_proxy_url},
+        {"https_proxy", spec.http_proxy_url},
+        {"all_proxy", spec.all_proxy_url},
+        {"NO_PROXY", no_proxy_value},
+        {"no_proxy", no_proxy_value},
+        // Node 24+ (and Claude Code's runtime) honour HTTP(S)_PROXY only when asked to.
+        {"NODE_USE_ENV_PROXY", "1"},
+        {"HOME", spec.shadow_home.string()},
+        {k_active_variable, "1"},
     };
 }
 

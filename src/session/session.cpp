@@ -7,20 +7,23 @@
 
 namespace phantom::session {
 
-EnvironmentSpec environment_spec(const config::Config& config, const std::filesystem::path& home) {
+EnvironmentSpec environment_spec(const config::Config& config, const std::filesystem::path& home,
+                                 const Bridge& bridge) {
     EnvironmentSpec spec;
     spec.shadow_home = config::expand_home(config.sandbox.home, home);
-    // socks5h: the name is resolved at the far end of the tunnel, never locally.
-    const std::string url = fmt::format("socks5h://127.0.0.1:{}", config.tunnel.local_port);
-    spec.http_proxy_url = url;
-    spec.all_proxy_url = url;
+    // HTTP proxy URLs for the many tools that speak nothing else (the Claude Code CLI refuses
+    // socks5h://); they send the host name in CONNECT, so nothing is resolved locally.
+    // socks5h (not socks5) for ALL_PROXY: the name goes to the bridge, which resolves nothing.
+    // The token is URL-safe base64, so it needs no escaping in the userinfo.
+    spec.http_proxy_url = fmt::format("http://phantom:{}@127.0.0.1:{}", bridge.token, bridge.port);
+    spec.all_proxy_url = fmt::format("socks5h://phantom:{}@127.0.0.1:{}", bridge.token, bridge.port);
     spec.no_proxy_extra = config.options.no_proxy;
     return spec;
 }
 
 sys::Environment prepare_session(const config::Config& config, const std::filesystem::path& home,
-                                 const sys::Environment& parent) {
-    const EnvironmentSpec spec = environment_spec(config, home);
+                                 const Bridge& bridge, const sys::Environment& parent) {
+    const EnvironmentSpec spec = environment_spec(config, home, bridge);
     ensure_shadow_home(SandboxLayout{home, spec.shadow_home, config.sandbox.isolate});
     return build_child_environment(parent, spec);
 }

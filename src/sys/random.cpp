@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Cryptographically strong random tokens (OpenSSL RAND_bytes).
 #include <phantom/error.hpp>
+#include <phantom/sys/base64.hpp>
 #include <phantom/sys/random.hpp>
 
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <string>
@@ -16,10 +16,8 @@ std::string random_token(std::size_t bytes) {
     if (RAND_bytes(raw.data(), static_cast<int>(raw.size())) != 1) {
         throw Error("the system random generator failed", "check that /dev/urandom is readable");
     }
-    std::string encoded(4 * ((bytes + 2) / 3) + 1, '\0');
-    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()), raw.data(),
-                                  static_cast<int>(raw.size()));
-    encoded.resize(static_cast<std::size_t>(n));
+    std::string encoded =
+        base64_encode(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
     // URL-safe alphabet (RFC 4648 §5) so tokens need no quoting in URLs or shells.
     while (!encoded.empty() && encoded.back() == '=') {
         encoded.pop_back();

@@ -93,23 +93,13 @@ assert_not_contains "$r_out" "ran" "command ran without a tunnel"
 assert_contains "$r_err" "phantom connect" "fix names phantom connect"
 sed -i 's/^auto_connect = false/auto_connect = true/' "$H/.phantom/config"
 
-step "a held daemon lock stands in for a connected daemon"
-# This test is about the session (environment, shadow home, exec); the tunnel has its own
-# tests. `phantom CMD` checks the daemon's flock, so a process holding it stands in for one.
-mkdir -p -m 0700 "$H/.phantom/run"
-# The subshell takes the lock on fd 9 and becomes `sleep` (same pid), so killing that pid
-# releases the lock and leaves nothing holding the test's output open.
-(
-  exec 9>"$H/.phantom/run/lock"
-  flock 9
-  exec sleep 600
-) >/dev/null 2>&1 &
-lock_pid=$!
-on_exit "kill $lock_pid"
-for _ in $(seq 1 50); do
-  flock -n "$H/.phantom/run/lock" true || break
-  sleep 0.05
-done
+step "a stand-in for a connected daemon (lock, state.json, token)"
+# This test is about the session (environment, shadow home, exec); the tunnel and the bridge
+# have their own tests.
+. "$(dirname "$0")/stand_in_daemon.sh"
+TOKEN=StandInToken0123456789ab
+stand_in_daemon "$H" 45678 "$TOKEN"
+on_exit "kill $STAND_IN_PID"
 
 step "local environment of the real home"
 printf '[user]\n\tname = Test Person\n\temail = t@example.com\n' >"$H/.gitconfig"
@@ -126,9 +116,13 @@ run_capture r ph phantom run -- sh -c 'echo "HOME=$HOME"; env'
 assert_eq 0 "$r_rc" "phantom run exit ($r_err)"
 SHADOW="$H/.phantom_env"
 assert_contains "$r_out" "HOME=$SHADOW" "HOME is the shadow home"
-for v in HTTP_PROXY HTTPS_PROXY ALL_PROXY http_proxy https_proxy all_proxy; do
-  assert_contains "$r_out" "$v=socks5h://127.0.0.1:17080" "$v"
+for v in HTTP_PROXY HTTPS_PROXY http_proxy https_proxy; do
+  assert_contains "$r_out" "$v=http://phantom:$TOKEN@127.0.0.1:45678" "$v"
 done
+for v in ALL_PROXY all_proxy; do
+  assert_contains "$r_out" "$v=socks5h://phantom:$TOKEN@127.0.0.1:45678" "$v"
+done
+assert_contains "$r_out" "NODE_USE_ENV_PROXY=1" "Node told to honour the proxy variables"
 assert_contains "$r_out" "NO_PROXY=localhost,127.0.0.1,::1" "NO_PROXY"
 assert_contains "$r_out" "PHANTOM_ACTIVE=1" "marker"
 assert_contains "$r_out" "KEEP_ME=kept" "other variables kept"
@@ -188,7 +182,7 @@ assert_eq "$SHADOW" "$nested" "nested HOME"
 
 step "phantom env prints the same environment"
 exported=$(ph sh -c 'eval "$(phantom env --shell sh)"; echo "$HOME|$HTTPS_PROXY|$PHANTOM_ACTIVE"')
-assert_eq "$SHADOW|socks5h://127.0.0.1:17080|1" "$exported" "eval phantom env"
+assert_eq "$SHADOW|http://phantom:$TOKEN@127.0.0.1:45678|1" "$exported" "eval phantom env"
 fish_lines=$(ph phantom env --shell fish)
 assert_contains "$fish_lines" "set -gx HOME '$SHADOW';" "fish syntax"
 run_capture r ph phantom env --shell tcsh

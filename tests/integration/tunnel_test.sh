@@ -8,10 +8,7 @@
 fixture_require_root_netns
 require_tool ssh ssh-keygen autossh curl danted /usr/sbin/sshd python3
 
-fixture_topology
-fixture_upstream_https
-fixture_sshd
-fixture_danted
+fixture_server
 
 fixture_member alice pw1
 H=$FX_MEMBER_HOME
@@ -34,8 +31,7 @@ wait_page() {
   done
   fail "$2"
 }
-state_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' \
-  "$H/.phantom/run/state.json" "$1"; }
+state_field() { fixture_state "$H" "$1"; }
 # Pids of this user's tunnel processes: autossh/ssh with this home's known_hosts in argv.
 tunnel_pids() {
   local p
@@ -142,10 +138,11 @@ kill -STOP "$apid"
 for c in $(cat "/proc/$apid/task/$apid/children"); do kill -9 "$c"; done
 before=$(grep -c "Connection from" "$FX_SSHD_LOG" || true)
 # The vps's sshd port is reachable from the client namespace directly, but not for the child.
+# The bridge answers for the dead tunnel: 503 naming the tunnel, not the target.
 run_capture r fixture_in "$FX_NS_CLIENT" env -i HOME="$H" PATH=/usr/bin:/bin "$PHANTOM_BIN" \
-  curl -sS --max-time 5 "http://$FX_VPS_ADDR:22/"
-[ "$r_rc" -ne 0 ] || fail "a phantom child got through with the tunnel down: $r_out"
-assert_contains "$r_err" "127.0.0.1 port 17080" "the child's error names the tunnel, not the target"
+  curl -sS --max-time 5 -w '\n%{http_code}' "http://$FX_VPS_ADDR:22/"
+assert_eq 503 "$(tail -n 1 <<<"$r_out")" "status a phantom child gets with the tunnel down ($r_err)"
+assert_contains "$r_out" "the tunnel is down (127.0.0.1:17080" "the child's error names the tunnel"
 assert_eq "$before" "$(grep -c "Connection from" "$FX_SSHD_LOG" || true)" "sshd saw a direct connection from the child"
 kill -CONT "$apid"
 wait_page 150 "no traffic within 15 s after autossh continued" >/dev/null

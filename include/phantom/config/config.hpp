@@ -37,6 +37,8 @@ struct TunnelSection {
     std::uint16_t dante_port = 1080;
     std::uint16_t local_port = 17080; ///< local end of the tunnel (127.0.0.1)
     std::uint16_t bridge_port = 0;    ///< local bridge; 0 = pick a free port
+    int bridge_max_connections = 256; ///< further connections wait in the listen queue
+    int bridge_idle_timeout = 300;    ///< seconds without traffic before a connection closes
     int server_alive_interval = 5;    ///< seconds
     int server_alive_count_max = 3;
     int connect_timeout = 10; ///< seconds

@@ -4,6 +4,7 @@
 
 #include <phantom/config/config.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@ struct DaemonFiles {
     std::filesystem::path run_dir;     ///< ~/.phantom/run (0700)
     std::filesystem::path lock;        ///< run/lock: flock held for the daemon's life
     std::filesystem::path state;       ///< run/state.json (0600)
+    std::filesystem::path token;       ///< run/token (0600): the bridge's secret, new per daemon
     std::filesystem::path log_dir;     ///< ~/.phantom/log (0700)
     std::filesystem::path log;         ///< log/phantom.log: the daemon's events
     std::filesystem::path tunnel_log;  ///< log/ssh.log: what autossh and ssh print
@@ -30,15 +32,26 @@ void prepare_directories(const DaemonFiles& files);
 /// nullopt in direct mode. Throws phantom::Fatal(78) when dante mode has none.
 std::optional<std::string> member_password(const config::Config& config);
 
+/// How a child reaches the running daemon's bridge.
+struct BridgeAccess {
+    std::uint16_t port = 0;
+    std::string token;
+};
+
+/// The bridge of the running daemon, from state.json and run/token; nullopt while there is
+/// none (not running, still starting) or when the token file is not a private file of ours.
+std::optional<BridgeAccess> bridge_access(const DaemonFiles& files);
+
 /// Exit code of run_daemon() when another daemon already holds the lock.
 inline constexpr int k_already_running = 75;
 
 /// Runs the daemon in this process until SIGTERM or SIGINT: takes the lock (returns
 /// k_already_running when another daemon holds it), checks the local port, supervises
 /// autossh (plain ssh when autossh is missing; PHANTOM_AUTOSSH / PHANTOM_SSH name other
-/// programs, PHANTOM_AUTOSSH=none forces plain ssh), probes, logs and writes state.json.
+/// programs, PHANTOM_AUTOSSH=none forces plain ssh), serves the bridge (a new token in
+/// run/token), probes, logs and writes state.json.
 /// SIGHUP or SIGUSR1 forces an immediate reconnect. Returns 0 after a clean stop, 69 when
-/// the tunnel cannot work (busy port, key refused, wrong password; the cause is in
+/// the tunnel cannot work (busy port, key refused, wrong password, bridge port taken; the cause is in
 /// state.json and the log).
 int run_daemon(const config::Config& config, const std::filesystem::path& home);
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -15,8 +16,9 @@ namespace phantom::daemon {
 /// a peer's error text cannot forge entries; lines are cut at 8 KiB. When a line would grow
 /// the file past `max_bytes` the file is renamed to `<file>.1` (replacing the previous one)
 /// and a new one is started: at most two files of at most max(max_bytes, one line) each.
-/// Never throws: a log that cannot be written must not take the tunnel down (failures are
-/// counted instead, and a line that cannot be rotated away is dropped rather than break the cap).
+/// Safe to call from several threads. Never throws: a log that cannot be written must not take the tunnel
+/// down (failures are counted instead, and a line that cannot be rotated away is dropped rather than break
+/// the cap).
 class Log {
 public:
     explicit Log(std::filesystem::path file, std::size_t max_bytes = 1024 * 1024);
@@ -35,6 +37,7 @@ private:
     std::filesystem::path m_file;
     std::size_t m_max_bytes;
     std::size_t m_failures = 0;
+    std::mutex m_mutex;
 };
 
 /// The last `max_lines` lines of a log file, each ending in '\n', oldest first (for

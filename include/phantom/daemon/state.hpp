@@ -4,18 +4,28 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
 namespace phantom::daemon {
 
-/// The daemon's published state. Never holds a secret.
+/// The bridge's counters since the daemon started.
+struct BridgeStats {
+    std::uint64_t active = 0;                      ///< connections open now
+    std::uint64_t total = 0;                       ///< connections accepted
+    std::uint64_t bytes_up = 0;                    ///< client -> destination
+    std::uint64_t bytes_down = 0;                  ///< destination -> client
+    std::map<std::string, std::uint64_t> failures; ///< by cause ("tunnel_down", "refused" …), non-zero only
+};
+
+/// The daemon's published state. Never holds a secret (the bridge token is in run/token).
 struct State {
     int pid = 0;                       ///< the daemon
     int tunnel_pid = 0;                ///< autossh (or ssh when supervising ssh itself)
     std::string tunnel_program;        ///< "autossh" or "ssh"
     std::uint16_t local_port = 0;      ///< the tunnel's local SOCKS port
-    std::uint16_t bridge_port = 0;     ///< 0 until the bridge exists
+    std::uint16_t bridge_port = 0;     ///< 0 until the bridge listens
     std::string mode;                  ///< "dante" or "direct"
     std::string server;                ///< "user@host:port"
     std::int64_t started_at = 0;       ///< unix seconds
@@ -25,6 +35,7 @@ struct State {
     std::int64_t last_probe_at = 0;    ///< unix seconds; 0 = never
     double last_probe_ms = 0;          ///< latency of the last successful probe
     std::string last_error;            ///< cause of the last failure, one line
+    BridgeStats bridge;
 };
 
 /// Serialises with to_json() (plus a final newline) and writes atomically (temp file, fsync, rename) with

@@ -6,16 +6,26 @@
 #include <phantom/session/environment.hpp>
 #include <phantom/sys/platform.hpp>
 
+#include <cstdint>
 #include <filesystem>
+#include <string>
 
 namespace phantom::session {
 
-/// The environment values for `config` (shadow home path, proxy URLs, NO_PROXY extras).
-EnvironmentSpec environment_spec(const config::Config& config, const std::filesystem::path& home);
+/// Where the daemon's bridge listens and the token it wants.
+struct Bridge {
+    std::uint16_t port = 0;
+    std::string token;
+};
+
+/// The environment values for `config` (shadow home path, proxy URLs pointing at `bridge`,
+/// NO_PROXY extras).
+EnvironmentSpec environment_spec(const config::Config& config, const std::filesystem::path& home,
+                                 const Bridge& bridge);
 
 /// Ensures the shadow home for `config` (creating or repairing it; see sandbox.hpp) and
 /// returns `parent` with phantom's variables applied. Throws phantom::Fatal on unsafe states.
 sys::Environment prepare_session(const config::Config& config, const std::filesystem::path& home,
-                                 const sys::Environment& parent);
+                                 const Bridge& bridge, const sys::Environment& parent);
 
 } // namespace phantom::session

@@ -33,6 +33,11 @@ State sample_state() {
     state.last_probe_at = 1'900'000'123;
     state.last_probe_ms = 12.5;
     state.last_error = "ssh: \"quoted\"\nand ünïcode\t\\";
+    state.bridge.active = 2;
+    state.bridge.total = 40'000'000'000ULL; // beyond 32 bits
+    state.bridge.bytes_up = 1;
+    state.bridge.bytes_down = 18'446'744'073'709'551'615ULL; // the largest counter
+    state.bridge.failures = {{"refused", 3}, {"tunnel_down", 1}};
     return state;
 }
 
@@ -51,6 +56,11 @@ void check_equal(const State& a, const State& b) {
     CHECK(a.last_probe_at == b.last_probe_at);
     CHECK(a.last_probe_ms == b.last_probe_ms);
     CHECK(a.last_error == b.last_error);
+    CHECK(a.bridge.active == b.bridge.active);
+    CHECK(a.bridge.total == b.bridge.total);
+    CHECK(a.bridge.bytes_up == b.bridge.bytes_up);
+    CHECK(a.bridge.bytes_down == b.bridge.bytes_down);
+    CHECK(a.bridge.failures == b.bridge.failures);
 }
 
 std::optional<State> read_text(const phantom::test::TempDir& tmp, const std::string& text) {
@@ -106,7 +116,9 @@ TEST_CASE("state JSON is one key per line with null for an unknown probe outcome
     CHECK(text.find("\n  \"last_probe_ok\": null,\n") != std::string::npos);
     CHECK(text.find("\n  \"last_probe_ms\": 12.5,\n") != std::string::npos);
     CHECK(text.find("\n  \"server\": \"alice@example.org:2222\",\n") != std::string::npos);
-    CHECK(text.find("\n  \"last_error\": \"\"\n}") != std::string::npos);
+    CHECK(text.find("\n  \"last_error\": \"\",\n") != std::string::npos);
+    CHECK(text.find("\n  \"bridge\": {\"active\":2,") != std::string::npos);
+    CHECK(text.find("\"failures\":{\"refused\":3,\"tunnel_down\":1}}\n}") != std::string::npos);
 }
 
 TEST_CASE("writing state into a missing directory throws phantom::Error", "[state]") {
@@ -143,14 +155,19 @@ TEST_CASE("state with a wrong type or an impossible value reads as nullopt", "[s
              R"({"pid": 1, "bridge_port": -1})",   //
              R"({"pid": 1, "reconnects": -1})",    //
              R"({"pid": 1, "started_at": 18446744073709551615})",
-             R"({"pid": 1, "phase": 3})",             //
-             R"({"pid": 1, "server": null})",         //
-             R"({"pid": 1, "last_probe_ok": "yes"})", //
-             R"({"pid": 1, "last_probe_ok": 1})",     //
-             R"({"pid": 1, "last_probe_ms": "12"})",  //
-             R"({"pid": 1, "last_probe_ms": 1e999})", // parses as infinity
-             R"({"pid": 1, "last_probe_ms": -1})",    //
-             R"({"pid": 1, "last_error": ["a"]})",    //
+             R"({"pid": 1, "phase": 3})",                 //
+             R"({"pid": 1, "server": null})",             //
+             R"({"pid": 1, "last_probe_ok": "yes"})",     //
+             R"({"pid": 1, "last_probe_ok": 1})",         //
+             R"({"pid": 1, "last_probe_ms": "12"})",      //
+             R"({"pid": 1, "last_probe_ms": 1e999})",     // parses as infinity
+             R"({"pid": 1, "last_probe_ms": -1})",        //
+             R"({"pid": 1, "last_error": ["a"]})",        //
+             R"({"pid": 1, "bridge": 3})",                //
+             R"({"pid": 1, "bridge": {"total": -1}})",    //
+             R"({"pid": 1, "bridge": {"active": 1.5}})",  //
+             R"({"pid": 1, "bridge": {"failures": []}})", //
+             R"({"pid": 1, "bridge": {"failures": {"refused": "3"}}})",
          }) {
         INFO(text);
         CHECK_FALSE(read_text(tmp, text));

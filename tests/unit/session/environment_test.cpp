@@ -52,12 +52,13 @@ TEST_CASE("proxy variables in both cases, NO_PROXY, HOME, marker", "[environment
     CHECK(env.at("no_proxy") == env.at("NO_PROXY"));
     CHECK(env.at("HOME") == "/home/u/.phantom_env");
     CHECK(env.at(k_active_variable) == "1");
+    CHECK(env.at("NODE_USE_ENV_PROXY") == "1");
     // Nothing else changes.
     CHECK(env.at("PATH") == "/usr/bin");
     CHECK(env.at("LANG") == "C.UTF-8");
     CHECK(env.at("GIT_AUTHOR_NAME") == "Ann");
-    // HOME and HTTPS_PROXY were already set: 10 variables, 8 of them new.
-    CHECK(env.size() == parent.size() + 8);
+    // HOME and HTTPS_PROXY were already set: 11 variables, 9 of them new.
+    CHECK(env.size() == parent.size() + 9);
 }
 
 TEST_CASE("export lines survive hostile values in sh and fish", "[environment]") {
