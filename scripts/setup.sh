@@ -38,22 +38,21 @@ Linux)
   # Debian's npm): only ask for Debian's when no node/npm is on PATH at all.
   command -v node >/dev/null 2>&1 || todo+=(nodejs)
   command -v npm >/dev/null 2>&1 || todo+=(npm)
-  if [ "${#todo[@]}" -eq 0 ]; then
-    exit 0
+  if [ "${#todo[@]}" -gt 0 ]; then
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+      command -v sudo >/dev/null 2>&1 || {
+        echo "setup.sh: need root to install: ${todo[*]}" >&2
+        exit 77
+      }
+      sudo="sudo"
+    fi
+    echo "setup.sh: installing ${todo[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # An old package list cannot find 1.81 boost; refresh once, quietly.
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${todo[@]}" >/dev/null
   fi
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || {
-      echo "setup.sh: need root to install: ${todo[*]}" >&2
-      exit 77
-    }
-    sudo="sudo"
-  fi
-  echo "setup.sh: installing ${todo[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  # An old package list cannot find 1.81 boost; refresh once, quietly.
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${todo[@]}" >/dev/null
   ;;
 Darwin)
   command -v brew >/dev/null 2>&1 || {
@@ -74,3 +73,12 @@ Darwin)
   exit 69
   ;;
 esac
+
+# Node.js clients of the integration tests (tests/node): the versions package-lock.json pins,
+# installed beside them (git-ignored), only when missing or when the lock file changed.
+node_tests=$(cd "$(dirname "$0")/../tests/node" && pwd)
+if [ ! -f "$node_tests/node_modules/.package-lock.json" ] ||
+  [ "$node_tests/package-lock.json" -nt "$node_tests/node_modules/.package-lock.json" ]; then
+  echo "setup.sh: npm ci in tests/node"
+  (cd "$node_tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -54,8 +54,8 @@ fuzz)
   dir=build-fuzz
   CC=clang CXX=clang++ cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHANTOM_FUZZ=ON \
     -DPHANTOM_SANITIZE=ON >/dev/null
-  cmake --build "$dir" -j "$jobs" --target fuzz_config fuzz_invite
-  for target in config invite; do
+  cmake --build "$dir" -j "$jobs" --target fuzz_config fuzz_invite fuzz_bridge
+  for target in config invite bridge; do
     corpus="$dir/corpus-$target"
     mkdir -p "$corpus"
     cp tests/fuzz/seeds/"$target"/* "$corpus"/ 2>/dev/null || true

@@ -114,6 +114,8 @@ struct Listener::Impl {
         std::string client_buffer;   ///< read from the client, not yet consumed
         std::string upstream_buffer; ///< read from upstream, not yet consumed
         bool closed = false;
+        bool opening_upstream = false; ///< the watchdog then closes only the upstream
+        bool upstream_timed_out = false;
         bool body_done = true;
         int pumps = 0; ///< relay directions still running
 
@@ -152,6 +154,15 @@ struct Listener::Impl {
             c.watchdog.expires_at(c.deadline);
             co_await c.watchdog.async_wait(nothrow);
             if (!c.closed && std::chrono::steady_clock::now() >= c.deadline) {
+                if (c.opening_upstream) {
+                    // Only the upstream gave up: the client still gets its 504.
+                    c.upstream_timed_out = true;
+                    c.opening_upstream = false;
+                    boost::system::error_code ignored;
+                    c.upstream.close(ignored);
+                    c.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+                    continue;
+                }
                 c.close();
             }
         }
@@ -205,10 +216,23 @@ struct Listener::Impl {
     /// Connects to the tunnel and asks it, by name, for `target`. On success the upstream
     /// socket is ready for relaying (bytes the destination already sent are in upstream_buffer).
     awaitable<std::optional<UpstreamFailure>> open_upstream(Connection& c, const Target& target) {
+        c.opening_upstream = true;
+        auto failure = co_await negotiate_upstream(c, target);
+        c.opening_upstream = false;
+        co_return failure;
+    }
+
+    awaitable<std::optional<UpstreamFailure>> negotiate_upstream(Connection& c, const Target& target) {
         const auto allowance = options.handshake_timeout;
         c.touch(allowance);
         const tcp::endpoint tunnel(asio::ip::address_v4::loopback(), options.tunnel_port);
         auto [ec] = co_await c.upstream.async_connect(tunnel, nothrow);
+        if (ec && c.upstream_timed_out) {
+            co_return UpstreamFailure{Failure::timeout,
+                                      fmt::format("the tunnel's port did not accept within {} s",
+                                                  options.handshake_timeout.count()),
+                                      504, socks5::Reply::ttl_expired};
+        }
         if (ec) {
             co_return UpstreamFailure{
                 Failure::tunnel_down,
@@ -219,11 +243,13 @@ struct Listener::Impl {
         boost::system::error_code ignored;
         c.upstream.set_option(tcp::no_delay(true), ignored);
         const auto lost = [&] {
+            const bool late = c.upstream_timed_out;
             return UpstreamFailure{
-                c.closed ? Failure::timeout : Failure::tunnel_down,
-                c.closed ? std::string("the tunnel did not answer in time")
-                         : std::string("the tunnel closed the connection (server unreachable?)"),
-                c.closed ? 504 : 503, c.closed ? socks5::Reply::ttl_expired : socks5::Reply::general_failure};
+                late ? Failure::timeout : Failure::tunnel_down,
+                late ? fmt::format("no answer through the tunnel within {} s",
+                                   options.handshake_timeout.count())
+                     : std::string("the tunnel closed the connection (server unreachable?)"),
+                late ? 504 : 503, late ? socks5::Reply::ttl_expired : socks5::Reply::general_failure};
         };
         const bool with_password = options.tunnel_credentials.has_value();
         std::string hello = socks5::client_greeting(with_password);
@@ -606,7 +632,12 @@ struct Listener::Impl {
             const ConnectionPtr self = c.shared_from_this();
             asio::co_spawn(c.client.get_executor(), pump_request_body(self, *framing), asio::detached);
             const bool again = co_await pump_response(c, head, client_keeps_alive(head));
-            if (!again || !c.body_done || c.closed) {
+            if (!c.body_done) {
+                // Answered before the client finished its body (413, an early error): the
+                // body's pump still reads from the client, so nothing else may; close.
+                c.close();
+            }
+            if (!again || c.closed) {
                 co_return;
             }
             boost::system::error_code ignored;

@@ -68,6 +68,13 @@ assert_contains "$(tail -n 2 "$FX_UPSTREAM_LOG")" "$FX_VPS_UP_ADDR http GET /two
 run_capture r pc curl -sS --max-time 10 -d 'posted body' "http://$FX_UP_HOST/post"
 assert_eq "$FX_UPSTREAM_BODY" "$r_out" "POST with a body ($r_err)"
 
+step "a Node.js client with nothing but the environment phantom sets"
+NODE_TESTS="$PHANTOM_SOURCE_DIR/tests/node"
+[ -d "$NODE_TESTS/node_modules/undici" ] || skip "tests/node has no node_modules: run scripts/setup.sh"
+run_capture r pc run -- env NODE_EXTRA_CA_CERTS="$FX_CA_CERT" node "$NODE_TESTS/fetch.js" "https://$FX_UP_HOST/"
+assert_eq 0 "$r_rc" "node fetch through the bridge ($r_err)"
+assert_eq "$FX_UPSTREAM_BODY" "$r_out" "page fetched by Node"
+
 step "without the token: 407 for HTTP, refusal for SOCKS; nothing reaches the upstream"
 before=$(wc -l <"$FX_UPSTREAM_LOG")
 run_capture r in_client curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -x "http://127.0.0.1:$B" \
@@ -101,6 +108,24 @@ run_capture r in_client curl -sS --max-time 20 -x "socks5h://phantom:$TOKEN@127.
 [ "$r_rc" -ne 0 ] || fail "SOCKS to a refused port succeeded"
 assert_contains "$r_err" "SOCKS5 connection to $FX_UP_HOST. (5)" "SOCKS client sees reply code 5 (refused)"
 assert_contains "$(cat "$H/.phantom/log/phantom.log")" "$FX_UP_HOST:81: connection refused" "logged with the target"
+
+step "a member password the server stops accepting: the bridge names it"
+fixture_add_member alice changed-on-the-server
+for _ in $(seq 1 100); do
+  case "$(state_field last_error)" in *password*) break ;; esac
+  sleep 0.2
+done
+assert_contains "$(state_field last_error)" "password" "the daemon's probe noticed"
+run_capture r pc curl -sS --max-time 20 -w '\n%{http_code}' "http://$FX_UP_HOST/"
+assert_eq 502 "$(tail -n 1 <<<"$r_out")" "status with a refused member password"
+assert_contains "$r_out" "refused your member password" "cause with a refused member password"
+fixture_add_member alice pw1
+for _ in $(seq 1 100); do
+  pc status >/dev/null && break
+  sleep 0.2
+done
+run_capture r pc curl -sS --max-time 10 "http://$FX_UP_HOST/"
+assert_eq "$FX_UPSTREAM_BODY" "$r_out" "page once the password is accepted again ($r_err)"
 
 step "malformed and oversized requests: 400 and 431"
 run_capture r client_py raw "$B" <<<"NONSENSE"

@@ -27,7 +27,8 @@ struct HttpFailure {
 };
 
 /// What HttpResult::value() throws on a failure: phantom::Error with the reason.
-[[noreturn]] void throw_exception_from_error(const HttpFailure& failure, const boost::source_location& location);
+[[noreturn]] void throw_exception_from_error(const HttpFailure& failure,
+                                             const boost::source_location& location);
 
 template <class T>
 using HttpResult = boost::system::result<T, HttpFailure>;

@@ -49,27 +49,27 @@ TEST_CASE("head_length finds the blank line; bare LF is spotted early", "[http]"
 }
 
 TEST_CASE("malformed request heads are refused with 400, 431 or 505", "[http]") {
-    CHECK(request_failure("\r\n\r\n") == 400);                                  // empty request line
-    CHECK(request_failure("GET  http://a/ HTTP/1.1\r\n\r\n") == 400);           // two spaces
-    CHECK(request_failure("GET http://a/ HTTP/1.1 extra\r\n\r\n") == 400);      // three parts
-    CHECK(request_failure("G(T http://a/ HTTP/1.1\r\n\r\n") == 400);            // method not a token
-    CHECK(request_failure("GET http://a/\x01 HTTP/1.1\r\n\r\n") == 400);        // control in target
-    CHECK(request_failure("GET http://a/ HTTP/2.0\r\n\r\n") == 505);            // version
-    CHECK(request_failure("GET http://a/ http/1.1\r\n\r\n") == 505);            // case matters
-    CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA : b\r\n\r\n") == 400);   // space before colon
+    CHECK(request_failure("\r\n\r\n") == 400);                                     // empty request line
+    CHECK(request_failure("GET  http://a/ HTTP/1.1\r\n\r\n") == 400);              // two spaces
+    CHECK(request_failure("GET http://a/ HTTP/1.1 extra\r\n\r\n") == 400);         // three parts
+    CHECK(request_failure("G(T http://a/ HTTP/1.1\r\n\r\n") == 400);               // method not a token
+    CHECK(request_failure("GET http://a/\x01 HTTP/1.1\r\n\r\n") == 400);           // control in target
+    CHECK(request_failure("GET http://a/ HTTP/2.0\r\n\r\n") == 505);               // version
+    CHECK(request_failure("GET http://a/ http/1.1\r\n\r\n") == 505);               // case matters
+    CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA : b\r\n\r\n") == 400);      // space before colon
     CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA: b\r\n c\r\n\r\n") == 400); // obs-fold
     CHECK(request_failure("GET http://a/ HTTP/1.1\r\nNoColon\r\n\r\n") == 400);
     CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA: b\rc\r\n\r\n") == 400); // bare CR
     CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA: b\x7f\r\n\r\n") == 400);
     CHECK(request_failure(std::string("GET http://a/ HTTP/1.1\r\nA: b\0c\r\n\r\n", 34)) == 400); // NUL
-    CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA: b\r\n") == 400);        // unterminated
+    CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA: b\r\n") == 400); // unterminated
     std::string many = "GET http://a/ HTTP/1.1\r\n";
     for (int i = 0; i < 101; ++i) {
         many += "X-" + std::to_string(i) + ": v\r\n";
     }
     CHECK(request_failure(many + "\r\n") == 431);
-    CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA: " + std::string(100, 'x') + "\r\n\r\n", HttpLimits{64, 10}) ==
-          431);
+    CHECK(request_failure("GET http://a/ HTTP/1.1\r\nA: " + std::string(100, 'x') + "\r\n\r\n",
+                          HttpLimits{64, 10}) == 431);
 }
 
 TEST_CASE("CONNECT targets: host:port, IPv4, bracketed IPv6, nothing else", "[http]") {
@@ -86,9 +86,10 @@ TEST_CASE("CONNECT targets: host:port, IPv4, bracketed IPv6, nothing else", "[ht
     CHECK(t->kind == Target::Kind::ipv6);
     CHECK(t->host == "2001:db8::1");
     CHECK(t->to_string() == "[2001:db8::1]:443");
-    for (const char* bad : {"api.example.com", "api.example.com:", "api.example.com:0", "api.example.com:65536",
-                            "api.example.com:https", "user@api.example.com:443", "2001:db8::1:443", ":443",
-                            "[v1.x]:443", "a%2Fb:443", "api.example.com:443/path"}) {
+    for (const char* bad :
+         {"api.example.com", "api.example.com:", "api.example.com:0", "api.example.com:65536",
+          "api.example.com:https", "user@api.example.com:443", "2001:db8::1:443", ":443", "[v1.x]:443",
+          "a%2Fb:443", "api.example.com:443/path"}) {
         INFO(bad);
         CHECK_FALSE(parse_connect_target(bad).has_value());
     }
@@ -112,7 +113,8 @@ TEST_CASE("absolute-form targets give the connection and the origin-form", "[htt
     auto origin = parse_absolute_target("/path");
     REQUIRE_FALSE(origin.has_value());
     CHECK(origin.error().reason.find("proxy") != std::string::npos);
-    for (const char* bad : {"ftp://a/", "http://a/#fragment", "http://user:pw@a/", "http://a:99999/", "http:///x", "http://a:0/", "x"}) {
+    for (const char* bad : {"ftp://a/", "http://a/#fragment", "http://user:pw@a/", "http://a:99999/",
+                            "http:///x", "http://a:0/", "x"}) {
         INFO(bad);
         CHECK_FALSE(parse_absolute_target(bad).has_value());
     }
@@ -120,16 +122,20 @@ TEST_CASE("absolute-form targets give the connection and the origin-form", "[htt
 
 TEST_CASE("proxy authorization: Basic with exactly the token", "[http]") {
     const std::string good = phantom::sys::base64_encode("phantom:s3cret");
-    CHECK(proxy_authorized(request("GET http://a/ HTTP/1.1\r\nProxy-Authorization: Basic " + good + "\r\n\r\n"),
-                           "phantom", "s3cret"));
-    CHECK(proxy_authorized(request("GET http://a/ HTTP/1.1\r\nproxy-authorization: basic " + good + "\r\n\r\n"),
-                           "phantom", "s3cret"));
+    CHECK(
+        proxy_authorized(request("GET http://a/ HTTP/1.1\r\nProxy-Authorization: Basic " + good + "\r\n\r\n"),
+                         "phantom", "s3cret"));
+    CHECK(
+        proxy_authorized(request("GET http://a/ HTTP/1.1\r\nproxy-authorization: basic " + good + "\r\n\r\n"),
+                         "phantom", "s3cret"));
     CHECK_FALSE(proxy_authorized(request("GET http://a/ HTTP/1.1\r\n\r\n"), "phantom", "s3cret"));
-    CHECK_FALSE(proxy_authorized(request("GET http://a/ HTTP/1.1\r\nProxy-Authorization: Bearer " + good + "\r\n\r\n"),
-                                 "phantom", "s3cret"));
+    CHECK_FALSE(proxy_authorized(
+        request("GET http://a/ HTTP/1.1\r\nProxy-Authorization: Bearer " + good + "\r\n\r\n"), "phantom",
+        "s3cret"));
     const std::string wrong = phantom::sys::base64_encode("phantom:s3cres");
-    CHECK_FALSE(proxy_authorized(request("GET http://a/ HTTP/1.1\r\nProxy-Authorization: Basic " + wrong + "\r\n\r\n"),
-                                 "phantom", "s3cret"));
+    CHECK_FALSE(proxy_authorized(
+        request("GET http://a/ HTTP/1.1\r\nProxy-Authorization: Basic " + wrong + "\r\n\r\n"), "phantom",
+        "s3cret"));
     const std::string other_user = phantom::sys::base64_encode("admin:s3cret");
     CHECK_FALSE(proxy_authorized(
         request("GET http://a/ HTTP/1.1\r\nProxy-Authorization: Basic " + other_user + "\r\n\r\n"), "phantom",
@@ -153,8 +159,9 @@ TEST_CASE("request framing refuses what could smuggle a second request", "[http]
     CHECK(framing("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n").error().status == 400);
     CHECK(framing("Transfer-Encoding: chunked, gzip\r\n").error().status == 400);
     CHECK(framing("Transfer-Encoding: x-unknown, chunked\r\n").error().status == 501);
-    CHECK(request_framing(request("POST http://a/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n")).error().status ==
-          400);
+    CHECK(request_framing(request("POST http://a/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"))
+              .error()
+              .status == 400);
 }
 
 TEST_CASE("response framing follows RFC 9112 section 6.3", "[http]") {
@@ -164,11 +171,15 @@ TEST_CASE("response framing follows RFC 9112 section 6.3", "[http]") {
         return response_framing(*head, method);
     };
     CHECK(framing("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n").value().length == 5);
-    CHECK(framing("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", "HEAD").value().kind == Framing::Kind::none);
+    CHECK(framing("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", "HEAD").value().kind ==
+          Framing::Kind::none);
     CHECK(framing("HTTP/1.1 204 No Content\r\n\r\n").value().kind == Framing::Kind::none);
-    CHECK(framing("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n").value().kind == Framing::Kind::none);
-    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").value().kind == Framing::Kind::chunked);
-    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n").value().kind == Framing::Kind::until_close);
+    CHECK(framing("HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n").value().kind ==
+          Framing::Kind::none);
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").value().kind ==
+          Framing::Kind::chunked);
+    CHECK(framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n").value().kind ==
+          Framing::Kind::until_close);
     CHECK(framing("HTTP/1.0 200 OK\r\n\r\n").value().kind == Framing::Kind::until_close);
     auto bad = parse_response_head("HTTP/1.1 2000 OK\r\n\r\n");
     CHECK_FALSE(bad.has_value());
@@ -177,19 +188,22 @@ TEST_CASE("response framing follows RFC 9112 section 6.3", "[http]") {
 }
 
 TEST_CASE("forwarded heads lose hop-by-hop fields and carry the target's Host", "[http]") {
-    const auto head = request("GET http://api.example.com:8080/a?b HTTP/1.1\r\nHost: wrong.example\r\n"
-                              "Proxy-Authorization: Basic xyz\r\nProxy-Connection: keep-alive\r\n"
-                              "Connection: keep-alive, X-Private\r\nX-Private: secret\r\nKeep-Alive: 5\r\n"
-                              "TE: trailers\r\nUpgrade: websocket\r\nAccept: */*\r\nContent-Length: 0\r\n\r\n");
+    const auto head =
+        request("GET http://api.example.com:8080/a?b HTTP/1.1\r\nHost: wrong.example\r\n"
+                "Proxy-Authorization: Basic xyz\r\nProxy-Connection: keep-alive\r\n"
+                "Connection: keep-alive, X-Private\r\nX-Private: secret\r\nKeep-Alive: 5\r\n"
+                "TE: trailers\r\nUpgrade: websocket\r\nAccept: */*\r\nContent-Length: 0\r\n\r\n");
     const auto target = parse_absolute_target(head.target).value();
     const std::string up = upstream_request_head(head, target);
     CHECK(up == "GET /a?b HTTP/1.1\r\nHost: api.example.com:8080\r\nAccept: */*\r\nContent-Length: 0\r\n"
                 "Connection: close\r\n\r\n");
 
-    auto response = parse_response_head("HTTP/1.1 200 OK\r\nConnection: X-Hop\r\nX-Hop: 1\r\nKeep-Alive: t=5\r\n"
-                                        "Content-Length: 2\r\nServer: s\r\n\r\n")
-                        .value();
-    CHECK(client_response_head(response, false, 1) == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: s\r\n\r\n");
+    auto response =
+        parse_response_head("HTTP/1.1 200 OK\r\nConnection: X-Hop\r\nX-Hop: 1\r\nKeep-Alive: t=5\r\n"
+                            "Content-Length: 2\r\nServer: s\r\n\r\n")
+            .value();
+    CHECK(client_response_head(response, false, 1) ==
+          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: s\r\n\r\n");
     CHECK(client_response_head(response, true, 1) ==
           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: s\r\nConnection: close\r\n\r\n");
     CHECK(client_response_head(response, false, 0).find("Connection: keep-alive\r\n") != std::string::npos);

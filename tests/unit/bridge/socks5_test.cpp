@@ -60,10 +60,10 @@ TEST_CASE("RFC 1929 requests, including empty and 255-byte fields", "[socks5]") 
 }
 
 TEST_CASE("requests: the three address types round-trip through the client encoder", "[socks5]") {
-    for (const auto& [host, kind] : std::vector<std::pair<std::string, Target::Kind>>{
-             {"api.example.com", Target::Kind::name},
-             {"10.1.2.3", Target::Kind::ipv4},
-             {"2001:db8::1", Target::Kind::ipv6}}) {
+    for (const auto& [host, kind] :
+         std::vector<std::pair<std::string, Target::Kind>>{{"api.example.com", Target::Kind::name},
+                                                           {"10.1.2.3", Target::Kind::ipv4},
+                                                           {"2001:db8::1", Target::Kind::ipv6}}) {
         INFO(host);
         const std::string wire = client_connect(Target{host, 8443, kind});
         const auto r = parse_request(wire);
@@ -91,8 +91,8 @@ TEST_CASE("requests: other commands parse for a proper refusal; junk is invalid"
     CHECK(invalid(unknown_type));
     CHECK(unknown_type.value.address_type_unknown);
     CHECK(invalid(parse_request(bytes({4, 1, 0, 1, 1, 2, 3, 4, 0, 80}))));
-    CHECK(invalid(parse_request(bytes({5, 1, 1, 1, 1, 2, 3, 4, 0, 80}))));    // reserved byte
-    CHECK(invalid(parse_request(bytes({5, 1, 0, 3, 0, 0, 80}))));             // empty name
+    CHECK(invalid(parse_request(bytes({5, 1, 1, 1, 1, 2, 3, 4, 0, 80}))));     // reserved byte
+    CHECK(invalid(parse_request(bytes({5, 1, 0, 3, 0, 0, 80}))));              // empty name
     CHECK(invalid(parse_request(bytes({5, 1, 0, 3, 3, 'a', 0, 'b', 0, 80})))); // NUL in name
 }
 
