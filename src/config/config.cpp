@@ -16,6 +16,8 @@
 #include <limits>
 #include <sstream>
 
+#include "config/toml_text.hpp"
+
 namespace phantom::config {
 namespace {
 
@@ -417,6 +419,23 @@ std::filesystem::path config_path(const std::filesystem::path& home) {
     }
     return state_dir(home) / "config";
 }
+
+namespace detail {
+
+toml::table parse_toml(std::string_view text, std::string_view source, std::string_view hint) {
+    if (const auto stray = stray_non_ascii(text)) {
+        fail(source, *stray, "non-ASCII character outside a quoted string",
+             "TOML keys are plain ASCII; put text with other characters in double quotes");
+    }
+    try {
+        return toml::parse(text, source);
+    } catch (const toml::parse_error& error) {
+        fail(source, Position{error.source().begin.line, error.source().begin.column},
+             std::string(error.description()), std::string(hint));
+    }
+}
+
+} // namespace detail
 
 std::filesystem::path expand_home(std::string_view path, const std::filesystem::path& home) {
     if (path == "~") {

@@ -148,4 +148,11 @@ Result<void> append_file(const std::filesystem::path& path, std::string_view con
     return {};
 }
 
+Result<void> change_owner(const std::filesystem::path& path, uid_t uid, gid_t gid) {
+    if (::lchown(path.c_str(), uid, gid) != 0) {
+        return posix::last_error();
+    }
+    return {};
+}
+
 } // namespace phantom::sys

@@ -6,6 +6,7 @@
 #include <phantom/error.hpp>
 #include <phantom/sys/platform.hpp>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -34,6 +35,16 @@ std::filesystem::path home_dir() {
 
 int current_pid() noexcept {
     return static_cast<int>(::getpid());
+}
+
+std::optional<std::pair<uid_t, gid_t>> account_ids(const std::string& name) {
+    passwd entry{};
+    passwd* found = nullptr;
+    std::array<char, 16384> buffer{};
+    if (::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+        return std::nullopt;
+    }
+    return std::make_pair(found->pw_uid, found->pw_gid);
 }
 
 uid_t current_uid() noexcept {

@@ -40,6 +40,9 @@ struct FileStatus {
 /// `exists == false`, not an error.
 Result<FileStatus> file_status(const std::filesystem::path& path, bool follow_symlink = false);
 
+/// chown(2) without following a final symlink (lchown).
+Result<void> change_owner(const std::filesystem::path& path, uid_t uid, gid_t gid);
+
 /// Appends `content` to `path` in one write, creating it with `mode` when missing. Never
 /// truncates or rewrites what is there (for files the user owns, such as a shell rc).
 Result<void> append_file(const std::filesystem::path& path, std::string_view content, mode_t mode);

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace phantom::sys {
 
@@ -29,6 +30,9 @@ int current_pid() noexcept;
 
 /// The effective uid.
 uid_t current_uid() noexcept;
+
+/// The uid and primary gid of the account `name` (getpwnam), or nullopt when there is none.
+std::optional<std::pair<uid_t, gid_t>> account_ids(const std::string& name);
 
 /// Value of an environment variable, if set (even when empty).
 std::optional<std::string> get_env(const char* name);
