@@ -23,6 +23,10 @@ case "$service" in
 dante)
   command -v danted >/dev/null 2>&1 || die "danted not found: install dante-server"
   "$admin" render
+  # The team's egress rate, in this service's own network namespace (NET_ADMIN).
+  if [ "${PHANTOM_RATELIMIT:-on}" != off ]; then
+    "$admin" ratelimit apply
+  fi
   exec danted -f "$data/dante/danted.conf" -p "$data/dante/danted.pid"
   ;;
 sshd)

@@ -2,6 +2,7 @@
 // phantom-admin's commands (design §4): parsing and output; the work is in phantom::admin.
 #include "admin_cli/commands.hpp"
 
+#include <phantom/admin/firewall.hpp>
 #include <phantom/admin/operations.hpp>
 #include <phantom/error.hpp>
 #include <phantom/sys/fs.hpp>
@@ -31,6 +32,7 @@ constexpr const char* k_usage = R"(usage: phantom-admin [--data-dir DIR] COMMAND
   user invite NAME                                        new password, new invite URI
   render        prepare the data directory and render every daemon's files
   reload        make the running danted re-read its configuration
+  ratelimit apply|show|clear   the team's egress rate (iptables chain PHANTOM-EGRESS)
 DIR defaults to $PHANTOM_DATA_DIR, else /data.)";
 
 [[noreturn]] void usage(const std::string& message) {
@@ -204,7 +206,8 @@ int run_admin(const std::vector<std::string>& all) {
     std::error_code ec;
     if (command != "render" && !std::filesystem::is_directory(data_dir, ec)) {
         throw Fatal(exit_code::k_config, fmt::format("no data directory at {}", data_dir.string()),
-                    "start the server once (or run `phantom-admin render`), or point PHANTOM_DATA_DIR / --data-dir at it");
+                    "start the server once (or run `phantom-admin render`), or point PHANTOM_DATA_DIR / "
+                    "--data-dir at it");
     }
     const auto ctx = admin::open_context(data_dir, env);
     const Args rest(args.begin() + 1, args.end());
@@ -221,6 +224,23 @@ int run_admin(const std::vector<std::string>& all) {
                         "run phantom-admin in the dante service (docker compose exec dante phantom-admin …)");
         }
         return exit_code::k_ok;
+    }
+    if (command == "ratelimit" && rest.size() == 1) {
+        if (rest[0] == "apply") {
+            admin::apply_egress_limit(ctx.config);
+            return exit_code::k_ok;
+        }
+        if (rest[0] == "show") {
+            std::cout << admin::show_egress_limit();
+            return exit_code::k_ok;
+        }
+        if (rest[0] == "clear") {
+            admin::clear_egress_limit();
+            return exit_code::k_ok;
+        }
+    }
+    if (command == "ratelimit") {
+        usage("usage: phantom-admin ratelimit apply|show|clear");
     }
     usage(fmt::format("unknown command \"{}\"", command));
 }

@@ -149,6 +149,33 @@ fixture_phantom "$HOME_alice" disconnect >/dev/null
 run_capture r fixture_phantom "$HOME_alice" connect --timeout 15
 assert_eq 69 "$r_rc" "a deleted member's connect"
 
+step "ratelimit: apply is idempotent, a low limit holds a burst back, clear restores full speed"
+chain() { fixture_in "$FX_NS_VPS" iptables-save -t filter | grep -e "PHANTOM-EGRESS" | grep -v "^:"; }
+applied=$(chain)
+assert_contains "$applied" "-A OUTPUT -j PHANTOM-EGRESS" "the entrypoint hooked the chain"
+admin ratelimit apply || fail "ratelimit apply"
+assert_eq "$applied" "$(chain)" "rules after a second apply"
+# burst N: N new connections through bob's tunnel at once; prints how many finished in 0.9 s.
+burst() {
+  local i
+  for i in $(seq 1 "$1"); do
+    fixture_in "$FX_NS_CLIENT" curl -s -o /dev/null --max-time 30 -w '%{time_total}\n' \
+      -x "socks5h://bob:$new_password@127.0.0.1:17081" "http://$FX_UP_HOST/burst$i" &
+  done | awk '$1 < 0.9 { fast++ } END { print fast + 0 }'
+}
+assert_eq 10 "$(burst 10)" "connections finished at once without a tight limit"
+fixture_in "$FX_NS_VPS" env "${SERVER_ENV[@]}" PHANTOM_EGRESS_RATE=2/1 PHANTOM_EGRESS_BURST=2 \
+  "$PHANTOM_ADMIN_BIN" ratelimit apply || fail "ratelimit apply with a low limit"
+fast=$(burst 10)
+echo "    at 2/s (burst 2): $fast of 10 new connections went through at once"
+[ "$fast" -le 4 ] || fail "the limit let $fast of 10 through at once"
+dropped=$(admin ratelimit show | awk '/DROP/ { print $1 }')
+[ "${dropped:-0}" -gt 0 ] || fail "no SYN counted as held back: $(admin ratelimit show)"
+admin ratelimit clear || fail "ratelimit clear"
+assert_eq "" "$(chain)" "phantom's rules after clear"
+assert_eq 10 "$(burst 10)" "connections finished at once after clear"
+admin ratelimit clear || fail "a second clear"
+
 step "bad input changes nothing and says why"
 before=$(sha256sum "$DATA/users.json" "$DATA/dante/danted.conf" "$DATA/ssh/authorized_keys")
 for args in "user del nosuch" "user add bob" "user add Bad!Name" "user add eve --ssh-key not-a-key" \
