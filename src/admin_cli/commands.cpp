@@ -2,6 +2,7 @@
 // phantom-admin's commands (design §4): parsing and output; the work is in phantom::admin.
 #include "admin_cli/commands.hpp"
 
+#include <phantom/admin/check.hpp>
 #include <phantom/admin/firewall.hpp>
 #include <phantom/admin/operations.hpp>
 #include <phantom/error.hpp>
@@ -33,6 +34,7 @@ constexpr const char* k_usage = R"(usage: phantom-admin [--data-dir DIR] COMMAND
   render        prepare the data directory and render every daemon's files
   reload        make the running danted re-read its configuration
   ratelimit apply|show|clear   the team's egress rate (iptables chain PHANTOM-EGRESS)
+  check [--service dante|sshd] files, modes and daemons; exit 1 with the reason when not well
 DIR defaults to $PHANTOM_DATA_DIR, else /data.)";
 
 [[noreturn]] void usage(const std::string& message) {
@@ -238,6 +240,23 @@ int run_admin(const std::vector<std::string>& all) {
             admin::clear_egress_limit();
             return exit_code::k_ok;
         }
+    }
+    if (command == "check") {
+        std::optional<std::string> service;
+        if (rest.size() == 2 && rest[0] == "--service") {
+            service = rest[1];
+        } else if (!rest.empty()) {
+            usage("usage: phantom-admin check [--service dante|sshd]");
+        }
+        int code = exit_code::k_ok;
+        for (const auto& r : admin::check_server(ctx, service)) {
+            std::cout << fmt::format("{:<4} {}{}\n", r.ok ? "ok" : "FAIL", r.what,
+                                     r.ok ? "" : ": " + r.detail);
+            if (!r.ok) {
+                code = exit_code::k_failure;
+            }
+        }
+        return code;
     }
     if (command == "ratelimit") {
         usage("usage: phantom-admin ratelimit apply|show|clear");

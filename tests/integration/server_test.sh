@@ -42,6 +42,10 @@ fixture_wait_port "$FX_NS_VPS" "$FX_VPS_ADDR" 22 20 "$sshd_pid" || fail "sshd di
 assert_eq 600 "$(stat -c %a "$DATA/server.toml")" "server.toml mode"
 assert_eq 600 "$(stat -c %a "$DATA/ssh/ssh_host_ed25519_key")" "host key mode"
 assert_eq 640 "$(stat -c %a "$DATA/dante/passwd")" "password file mode"
+run_capture r admin check
+assert_eq 0 "$r_rc" "check on a fresh server ($r_out)"
+assert_contains "$r_out" "ok   danted answers SOCKS5 on 127.0.0.1:1080" "check sees danted"
+assert_contains "$r_out" "ok   sshd answers on 127.0.0.1:22" "check sees sshd"
 
 # onboard NAME PORT: a client home with its own key, added by the admin, initialised from the
 # invite; its tunnel on local PORT (the members share the client namespace).
@@ -175,6 +179,19 @@ admin ratelimit clear || fail "ratelimit clear"
 assert_eq "" "$(chain)" "phantom's rules after clear"
 assert_eq 10 "$(burst 10)" "connections finished at once after clear"
 admin ratelimit clear || fail "a second clear"
+
+step "check names what is wrong: a loosened file, a stopped daemon"
+chmod 0644 "$DATA/server.toml"
+run_capture r admin check
+assert_eq 1 "$r_rc" "check with server.toml 0644"
+assert_contains "$r_out" "FAIL $DATA/server.toml has mode 600: has mode 644: chmod 600" "check's finding and fix"
+chmod 0600 "$DATA/server.toml"
+fixture_kill "$sshd_pid"
+run_capture r admin check --service sshd
+assert_eq 1 "$r_rc" "check --service sshd with sshd stopped"
+assert_contains "$r_out" "FAIL sshd answers on 127.0.0.1:22: Connection refused" "check names the stopped daemon"
+run_capture r admin check --service dante
+assert_eq 0 "$r_rc" "check --service dante still fine ($r_out)"
 
 step "bad input changes nothing and says why"
 before=$(sha256sum "$DATA/users.json" "$DATA/dante/danted.conf" "$DATA/ssh/authorized_keys")
