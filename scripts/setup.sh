@@ -12,7 +12,7 @@ debian_packages=(
   libtomlplusplus-dev libfmt-dev catch2 libcrypt-dev libssl-dev
   # runtime tools phantom orchestrates, and the real daemons the tests start (design §5)
   openssh-client openssh-server autossh dante-server libpam-pwdfile iptables iproute2
-  curl openssl procps hyperfine python3 bash-completion
+  curl openssl procps hyperfine python3 python3-yaml bash-completion
 )
 
 brew_packages=(cmake ninja pkg-config boost fmt tomlplusplus catch2 autossh hyperfine openssl node)
