@@ -84,7 +84,7 @@ tunnel_curl() { # PORT USER PASSWORD URL: straight through a member's tunnel, SO
 }
 
 step "private, loopback and metadata targets are refused through Dante"
-for target in "http://127.0.0.1:80/" "http://169.254.169.254/latest/meta-data/" "http://$FX_CLIENT_ADDR:80/" \
+for target in "http://127.0.0.1:80/" "http://127.0.0.1:22/" "http://169.254.169.254/latest/meta-data/" "http://$FX_CLIENT_ADDR:80/" \
   "http://10.0.0.1:443/" "http://localhost:80/"; do
   # --noproxy "": NO_PROXY would send loopback targets straight to the laptop's own loopback.
   run_capture r fixture_phantom "$HOME_alice" curl -sS --max-time 10 --noproxy "" -w '\n%{http_code}' "$target"
@@ -192,6 +192,17 @@ assert_eq 1 "$r_rc" "check --service sshd with sshd stopped"
 assert_contains "$r_out" "FAIL sshd answers on 127.0.0.1:22: Connection refused" "check names the stopped daemon"
 run_capture r admin check --service dante
 assert_eq 0 "$r_rc" "check --service dante still fine ($r_out)"
+
+step "ten admins adding members at once lose none of them"
+adders=()
+for i in $(seq 1 10); do
+  admin user add "crowd$i" >/dev/null &
+  adders+=($!)
+done
+for p in "${adders[@]}"; do wait "$p" || fail "a concurrent user add failed"; done
+assert_eq 10 "$(admin user list --json | python3 -c 'import json,sys; print(sum(m["name"].startswith("crowd") for m in json.load(sys.stdin)))')" \
+  "members after ten concurrent adds"
+assert_eq 10 "$(grep -c '^crowd' "$DATA/dante/passwd")" "their lines in the password file"
 
 step "bad input changes nothing and says why"
 before=$(sha256sum "$DATA/users.json" "$DATA/dante/danted.conf" "$DATA/ssh/authorized_keys")
