@@ -251,15 +251,15 @@ struct Listener::Impl {
                      : std::string("the tunnel closed the connection (server unreachable?)"),
                 late ? 504 : 503, late ? socks5::Reply::ttl_expired : socks5::Reply::general_failure};
         };
+        // One message at a time, each sent only after the previous answer: sshd forwards
+        // without TCP_NODELAY (no tty), so it holds each answer after the first until the
+        // one before is acknowledged, and an idle ssh client acknowledges 40 ms late. Our
+        // next message carries that acknowledgement. Measured on the test topology: a curl
+        // CONNECT through the bridge took 64 ms pipelined, 29 ms like this (28 ms with curl
+        // speaking SOCKS to the tunnel itself).
         const bool with_password = options.tunnel_credentials.has_value();
-        std::string hello = socks5::client_greeting(with_password);
-        if (with_password) {
-            // Pipelined: the server reads the RFC 1929 request after its method choice anyway.
-            hello += socks5::client_password_request(options.tunnel_credentials->first,
-                                                     options.tunnel_credentials->second);
-        }
-        hello += socks5::client_connect(target);
-        if (!co_await send(c.upstream, hello)) {
+        const std::string greeting = socks5::client_greeting(with_password);
+        if (!co_await send(c.upstream, greeting)) {
             co_return lost();
         }
         auto method = co_await read_message(c.upstream, c.upstream_buffer, c, allowance,
@@ -275,6 +275,11 @@ struct Listener::Impl {
                 502, socks5::Reply::general_failure};
         }
         if (with_password) {
+            const std::string login = socks5::client_password_request(options.tunnel_credentials->first,
+                                                                      options.tunnel_credentials->second);
+            if (!co_await send(c.upstream, login)) {
+                co_return lost();
+            }
             auto status = co_await read_message(c.upstream, c.upstream_buffer, c, allowance,
                                                 socks5::parse_password_status);
             if (status.status != decltype(status)::Status::complete) {
@@ -284,6 +289,10 @@ struct Listener::Impl {
                 co_return UpstreamFailure{Failure::upstream_auth, "the server refused your member password",
                                           502, socks5::Reply::not_allowed};
             }
+        }
+        const std::string request = socks5::client_connect(target);
+        if (!co_await send(c.upstream, request)) {
+            co_return lost();
         }
         auto reply = co_await read_message(c.upstream, c.upstream_buffer, c, allowance, socks5::parse_reply);
         if (reply.status != decltype(reply)::Status::complete) {

@@ -52,13 +52,34 @@ def read_all(sock, data=b""):
         data += chunk
 
 
+def read_response(sock, data=b""):
+    """Reads one response with a Content-Length body (the fixture's upstream sends one)."""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError(f"connection closed after {data[:60]!r}")
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("connection closed inside the body")
+        body += chunk
+    return head, body
+
+
 def exchange(port, token, host):
     sock, rest = connect_via(port, token, host)
     try:
-        sock.sendall(f"GET / HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
-        reply = read_all(sock, rest)
-        if not reply.startswith(b"HTTP/1.") or b" 200 " not in reply.split(b"\r\n")[0]:
-            raise RuntimeError(f"GET answered {reply[:60]!r}")
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        head, _ = read_response(sock, rest)
+        if b" 200 " not in head.split(b"\r\n")[0]:
+            raise RuntimeError(f"GET answered {head[:60]!r}")
     finally:
         sock.close()
 
