@@ -215,6 +215,16 @@ for args in "user del nosuch" "user add bob" "user add Bad!Name" "user add eve -
 done
 run_capture r admin user add eve --ssh-key 'command="/bin/sh" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHkQndm+pjI/eEVTnA9L1JZevC5Xac/y/9SC7e5kostF'
 [ "$r_rc" -ne 0 ] || fail "a key with smuggled options was accepted"
+# Missing tools: the one line names the package.
+without_tools() { fixture_in "$FX_NS_VPS" env "${SERVER_ENV[@]}" PATH=/nonexistent "$PHANTOM_ADMIN_BIN" "$@"; }
+run_capture r without_tools user add eve
+assert_eq 69 "$r_rc" "user add without danted"
+assert_contains "$r_err" "danted is not installed" "missing danted named"
+run_capture r without_tools ratelimit apply
+assert_eq 69 "$r_rc" "ratelimit without iptables"
+assert_contains "$r_err" "iptables-restore is not installed" "missing iptables named"
+run_capture r admin --data-dir /proc/phantom-no-such-dir render
+assert_eq 69 "$r_rc" "render into an unwritable data directory"
 assert_eq "$before" "$(sha256sum "$DATA/users.json" "$DATA/dante/danted.conf" "$DATA/ssh/authorized_keys")" \
   "files after bad input"
 
