@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Benchmarks, measured side by side in one run (design §6). Prints tables and writes JSON.
-#   scripts/bench.sh [--runs N] [--out FILE] [--only wrapper|tunnel]
+#   scripts/bench.sh [--runs N] [--out FILE] [--only wrapper|tunnel|bridge]
 # wrapper: `phantom run -- true` against `/bin/true` and a bash version of the same steps, in
 #          a fake HOME with 100 entries (target: phantom adds < 1 ms).
 # tunnel:  dead-link detection and recovery after the link returns (scripts/bench_tunnel.sh;
 #          needs root and network namespaces, target: < 10 s).
+# bridge:  throughput of a 1 GiB HTTPS download and time to first byte through the bridge
+#          against a plain `ssh -D`, a direct download and dante mode (scripts/bench_bridge.sh;
+#          needs root and network namespaces, targets: < 5 % and < 0.2 ms per connection).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,11 +20,15 @@ while [ $# -gt 0 ]; do
   --runs) runs=$2; shift ;;
   --out) out=$2; shift ;;
   --only) only=$2; shift ;;
-  -h | --help) sed -n '3,7p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h | --help) sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
   esac
   shift
 done
+case "$only" in
+'' | wrapper | tunnel | bridge) ;;
+*) echo "bench.sh: --only takes wrapper, tunnel or bridge, not $only" >&2; exit 64 ;;
+esac
 
 bash scripts/setup.sh
 command -v hyperfine >/dev/null || { echo "bench.sh: hyperfine is required (scripts/setup.sh installs it)" >&2; exit 69; }
@@ -36,8 +43,9 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$(dirname "$out")"
 echo '{}' >"$work/wrapper.json"
 echo '{}' >"$work/tunnel.json"
+echo '{}' >"$work/bridge.json"
 
-if [ "$only" != tunnel ]; then
+if [ -z "$only" ] || [ "$only" = wrapper ]; then
 home=$work/home
 mkdir -m 0700 "$home"
 # A realistic home: 100 entries, dotfiles and directories, plus the isolated ones.
@@ -139,17 +147,27 @@ print(f"  phantom adds {added:.3f} ms (target < 1 ms: {'met' if added < 1.0 else
 PY
 fi
 
-if [ "$only" != wrapper ]; then
-  if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
+can_netns() { [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; }
+if [ -z "$only" ] || [ "$only" = tunnel ]; then
+  if can_netns; then
     PHANTOM_BIN=$phantom bash scripts/bench_tunnel.sh "$work/tunnel.json" 5 8
   else
     echo "tunnel recovery: not measured (needs root and ip netns)"
   fi
 fi
 
-python3 - "$work/wrapper.json" "$work/tunnel.json" "$out" <<'PY'
+if [ -z "$only" ] || [ "$only" = bridge ]; then
+  if can_netns; then
+    PHANTOM_BIN=$phantom bash scripts/bench_bridge.sh "$work/bridge.json" 3 30
+  else
+    echo "bridge overhead: not measured (needs root and ip netns)"
+  fi
+fi
+
+python3 - "$work/wrapper.json" "$work/tunnel.json" "$work/bridge.json" "$out" <<'PY'
 import json, sys
-json.dump({"wrapper": json.load(open(sys.argv[1])), "tunnel": json.load(open(sys.argv[2]))},
-          open(sys.argv[3], "w"), indent=2)
-print(f"JSON: {sys.argv[3]}")
+json.dump({"wrapper": json.load(open(sys.argv[1])), "tunnel": json.load(open(sys.argv[2])),
+           "bridge": json.load(open(sys.argv[3]))},
+          open(sys.argv[4], "w"), indent=2)
+print(f"JSON: {sys.argv[4]}")
 PY
