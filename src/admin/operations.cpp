@@ -37,8 +37,9 @@ std::string read_template(const Context& ctx, const char* name) {
     return *text;
 }
 
-void write_file(const std::filesystem::path& path, const std::string& content, mode_t mode) {
-    if (auto r = sys::write_file_atomic(path, content, mode); !r) {
+void write_file(const std::filesystem::path& path, const std::string& content, mode_t mode,
+                std::optional<gid_t> group = std::nullopt) {
+    if (auto r = sys::write_file_atomic(path, content, mode, group); !r) {
         unavailable(fmt::format("cannot write {}: {}", path.string(), r.error().message()),
                     "phantom-admin must run as root on a writable data directory");
     }
@@ -173,7 +174,9 @@ void prepare(const Context& ctx) {
     ensure_dir(f.dante_log.parent_path(), 0755);
     DataLock lock(f);
     if (!std::filesystem::exists(f.server_toml)) {
-        write_file(f.server_toml, render_server_toml(ctx.config), 0600);
+        // The defaults, not this run's environment: a one-off PHANTOM_* must not become
+        // permanent (an allow_targets exemption above all).
+        write_file(f.server_toml, render_server_toml(ServerConfig{}), 0600);
     }
     if (!std::filesystem::exists(f.host_key)) {
         auto result =
@@ -208,12 +211,7 @@ void render(const Context& ctx, const std::vector<Member>& members) {
         unavailable(fmt::format("cannot replace {}: {}", f.danted_conf.string(), ec.message()));
     }
     // Readable by danted's unprivileged process (PAM runs there, design §7), by no one else.
-    write_file(f.password_file, render_password_file(members), 0640);
-    if (auto r = sys::change_owner(f.password_file, 0, dante_account->second); !r) {
-        unavailable(fmt::format("cannot give {} to group {}: {}", f.password_file.string(),
-                                dante_account->second, r.error().message()),
-                    "phantom-admin must run as root");
-    }
+    write_file(f.password_file, render_password_file(members), 0640, dante_account->second);
     // sshd (StrictModes) wants these owned by root and not writable by others.
     write_file(f.authorized_keys, render_authorized_keys(ctx.config, members), 0644);
     write_file(f.sshd_config, render_sshd_config(read_template(ctx, "sshd_config"), ctx.config, f), 0644);

@@ -47,6 +47,13 @@ std::string member_rule(const ServerConfig& config, const Member& m, std::string
 
 } // namespace
 
+std::string dante_endpoint(const ServerConfig& config) {
+    // sshd's permitopen/PermitOpen take an IPv6 address in brackets.
+    return config.dante_addr.find(':') != std::string::npos
+               ? fmt::format("[{}]:{}", config.dante_addr, config.dante_port)
+               : fmt::format("{}:{}", config.dante_addr, config.dante_port);
+}
+
 std::string fill_template(std::string_view text, const std::map<std::string, std::string>& values) {
     std::string out;
     std::size_t at = 0;
@@ -160,22 +167,28 @@ std::string render_authorized_keys(const ServerConfig& config, const std::vector
         const auto second_space = m.ssh_key.find(' ', first_space + 1);
         const std::string key = m.ssh_key.substr(0, second_space);
         out += fmt::format(
-            "restrict,port-forwarding,permitopen=\"{}:{}\",command=\"/usr/sbin/nologin\" {} phantom:{}\n",
-            config.dante_addr, config.dante_port, key, m.name);
+            "restrict,port-forwarding,permitopen=\"{}\",command=\"/usr/sbin/nologin\" {} phantom:{}\n",
+            dante_endpoint(config), key, m.name);
     }
     return out;
 }
 
 std::string render_sshd_config(std::string_view template_text, const ServerConfig& config,
                                const DataFiles& files) {
+    // The paths go into quoted sshd_config values, where sshd also expands %-tokens.
+    for (const auto& path : {files.host_key.string(), files.authorized_keys.string()}) {
+        if (path.find_first_of("\"%\n\r") != std::string::npos) {
+            throw Error(fmt::format("the data directory path {} cannot go into sshd_config", path),
+                        "use a data directory without '\"', '%' or line breaks in its path");
+        }
+    }
     return fill_template(template_text, {
                                             {"ssh_port", std::to_string(config.ssh_port)},
                                             {"ssh_listen", config.ssh_listen},
                                             {"host_key", files.host_key.string()},
                                             {"authorized_keys", files.authorized_keys.string()},
                                             {"tunnel_user", config.tunnel_user},
-                                            {"dante_addr", config.dante_addr},
-                                            {"dante_port", std::to_string(config.dante_port)},
+                                            {"dante_endpoint", dante_endpoint(config)},
                                         });
 }
 

@@ -288,8 +288,10 @@ std::string render_server_toml(const ServerConfig& c) {
         return fmt::format("[{}]", fmt::join(q, ", "));
     };
     std::string out = "# phantom server settings; PHANTOM_* environment variables override each key.\n";
-    out += fmt::format("public_host = \"{}\"  # the name or address members connect to (goes into invites)\n",
-                       c.public_host);
+    // Unset until the admin sets it (here or PHANTOM_PUBLIC_HOST): an empty value is invalid.
+    out += fmt::format(
+        "{}public_host = \"{}\"  # the name or address members connect to (goes into invites)\n",
+        c.public_host.empty() ? "# " : "", c.public_host.empty() ? "vps.example.com" : c.public_host);
     out += fmt::format("ssh_port = {}  # the published SSH port\n", c.ssh_port);
     out += fmt::format("ssh_listen = \"{}\"\n", c.ssh_listen);
     out +=

@@ -3,6 +3,7 @@
 #include <crypt.h>
 
 #include <phantom/admin/users.hpp>
+#include <phantom/config/validation.hpp>
 #include <phantom/error.hpp>
 #include <phantom/sys/base64.hpp>
 #include <phantom/sys/fs.hpp>
@@ -125,8 +126,16 @@ std::vector<Member> read_members(const std::filesystem::path& file) {
         if (const auto* v = field(obj, "created_at"); v != nullptr && v->is_int64()) {
             m.created_at = v->get_int64();
         }
-        if (m.name.empty() || m.password_hash.empty() || find_member(members, m.name) != nullptr) {
-            malformed(file, fmt::format("member \"{}\" is empty or listed twice", m.name));
+        // What is read goes into danted.conf, the password file and authorized_keys: a hand
+        // edit must not smuggle a line into any of them.
+        if (config::check_user_name(m.name) || find_member(members, m.name) != nullptr) {
+            malformed(file, "a member's name is invalid or listed twice");
+        }
+        if (m.password_hash.empty() || m.password_hash.find_first_of(":\n\r") != std::string::npos) {
+            malformed(file, fmt::format("member \"{}\" has an invalid password hash", m.name));
+        }
+        if (!m.ssh_key.empty() && config::check_host_key(m.ssh_key, true)) {
+            malformed(file, fmt::format("member \"{}\" has an invalid SSH key", m.name));
         }
         members.push_back(std::move(m));
     }

@@ -128,6 +128,9 @@ HttpResult<std::vector<Header>> parse_fields(const std::vector<std::string_view>
     headers.reserve(lines.size() - 1);
     for (std::size_t i = 1; i < lines.size(); ++i) {
         const auto line = lines[i];
+        if (line.empty()) {
+            return HttpFailure{failure_status, "empty line inside the head"};
+        }
         if (line.front() == ' ' || line.front() == '\t') {
             return HttpFailure{failure_status, "obsolete line folding in a header field"};
         }
@@ -464,6 +467,9 @@ HttpResult<Framing> request_framing(const RequestHead& head) {
     if (!length) {
         return length.error();
     }
+    if (codings.empty() && head.find("transfer-encoding") != nullptr) {
+        return HttpFailure{400, "Transfer-Encoding without a coding"};
+    }
     if (!codings.empty()) {
         // RFC 9112 §6.1: both present "ought to be handled as an error" by a proxy.
         if (*length) {
@@ -540,7 +546,13 @@ std::string client_response_head(const ResponseHead& head, bool close, int clien
     // Answer in HTTP/1.1 (RFC 9110 §6.2: a server sends its own highest version); the
     // reason phrase is kept as the server sent it.
     std::string out = fmt::format("HTTP/1.1 {:03} {}\r\n", head.status, head.reason);
-    append_fields(out, head.headers, hop_by_hop(head.headers));
+    auto drop = hop_by_hop(head.headers);
+    // RFC 9112 §6.3: with Transfer-Encoding the body is framed by it; a Content-Length
+    // passed on beside it could make the client frame it differently.
+    if (head.find("transfer-encoding") != nullptr) {
+        drop.emplace_back("content-length");
+    }
+    append_fields(out, head.headers, drop);
     if (close) {
         out += "Connection: close\r\n";
     } else if (client_minor_version == 0) {

@@ -462,6 +462,7 @@ struct Listener::Impl {
     /// Reads one request head from the client; nullopt after answering an error (or on EOF).
     awaitable<std::optional<RequestHead>> read_request(Connection& c, bool first) {
         c.touch(first ? options.handshake_timeout : options.idle_timeout);
+        const auto head_deadline = c.deadline;
         std::optional<std::size_t> length;
         while (!(length = head_length(c.client_buffer))) {
             if (has_bare_line_feed(c.client_buffer)) {
@@ -478,12 +479,16 @@ struct Listener::Impl {
                 }
                 co_return std::nullopt;
             }
+            // One deadline for the whole head: a byte now and then must not hold a slot.
+            c.deadline = head_deadline;
         }
         auto head = parse_request_head(std::string_view(c.client_buffer).substr(0, *length), options.limits);
         c.client_buffer.erase(0, *length);
         if (!head) {
-            log("warn", "bridge", fmt::format("bad request: {}", head.error().reason));
-            co_await refuse(c, Failure::bad_request, head.error().status, head.error().reason);
+            // error() returns a copy: a named one, not a temporary inside co_await (GCC 12).
+            const HttpFailure failure = head.error();
+            log("warn", "bridge", fmt::format("bad request: {}", failure.reason));
+            co_await refuse(c, Failure::bad_request, failure.status, failure.reason);
             co_return std::nullopt;
         }
         if (!proxy_authorized(*head, k_user, options.token)) {
@@ -499,7 +504,8 @@ struct Listener::Impl {
     awaitable<void> serve_connect(Connection& c, const RequestHead& head) {
         auto target = parse_connect_target(head.target);
         if (!target) {
-            co_await refuse(c, Failure::bad_request, target.error().status, target.error().reason);
+            const HttpFailure failure = target.error();
+            co_await refuse(c, Failure::bad_request, failure.status, failure.reason);
             co_return;
         }
         if (const auto failure = co_await open_upstream(c, *target)) {
@@ -561,7 +567,8 @@ struct Listener::Impl {
                                             HttpLimits{k_max_response_head, options.limits.max_headers});
             c.upstream_buffer.erase(0, *length);
             if (!head) {
-                co_await refuse(c, Failure::upstream_error, 502, head.error().reason);
+                const HttpFailure failure = head.error();
+                co_await refuse(c, Failure::upstream_error, 502, failure.reason);
                 co_return false;
             }
             if (head->status == 101) {
@@ -578,10 +585,13 @@ struct Listener::Impl {
             }
             auto framing = response_framing(*head, request.method);
             if (!framing) {
-                co_await refuse(c, Failure::upstream_error, 502, framing.error().reason);
+                const HttpFailure failure = framing.error();
+                co_await refuse(c, Failure::upstream_error, 502, failure.reason);
                 co_return false;
             }
-            const bool close = !keep_alive || framing->kind == Framing::Kind::until_close;
+            // A response that comes before the client finished its body ends the connection:
+            // say so, rather than let the client send another request on it.
+            const bool close = !keep_alive || framing->kind == Framing::Kind::until_close || !c.body_done;
             const std::string response = client_response_head(*head, close, request.minor_version);
             if (!co_await send(c.client, response)) {
                 co_return false;
@@ -615,12 +625,14 @@ struct Listener::Impl {
         for (;;) {
             auto target = parse_absolute_target(head.target);
             if (!target) {
-                co_await refuse(c, Failure::bad_request, target.error().status, target.error().reason);
+                const HttpFailure failure = target.error();
+                co_await refuse(c, Failure::bad_request, failure.status, failure.reason);
                 co_return;
             }
             auto framing = request_framing(head);
             if (!framing) {
-                co_await refuse(c, Failure::bad_request, framing.error().status, framing.error().reason);
+                const HttpFailure failure = framing.error();
+                co_await refuse(c, Failure::bad_request, failure.status, failure.reason);
                 co_return;
             }
             if (const auto failure = co_await open_upstream(c, target->target)) {
@@ -630,6 +642,8 @@ struct Listener::Impl {
                 co_await send(c.client, answer);
                 co_return;
             }
+            // From here the server may take its time: the idle timeout, not the handshake's.
+            c.touch(options.idle_timeout);
             const std::string request = upstream_request_head(head, *target);
             if (!co_await send(c.upstream, request)) {
                 co_await refuse(c, Failure::tunnel_down, 503, "the tunnel closed the connection");
@@ -701,8 +715,10 @@ struct Listener::Impl {
             c.client.shutdown(tcp::socket::shutdown_send, ignored);
             c.client_buffer.clear();
             c.touch(std::chrono::seconds(2));
+            const auto drain_deadline = c.deadline;
             while (co_await read_more(c.client, c.client_buffer, c, std::chrono::seconds(2))) {
                 c.client_buffer.clear();
+                c.deadline = drain_deadline; // at most 2 s in all, however slowly it trickles
             }
         }
         finish(c);

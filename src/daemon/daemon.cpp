@@ -419,8 +419,8 @@ int run_daemon(const config::Config& config, const std::filesystem::path& home) 
     }
     // Started after the signals are blocked: the bridge's thread inherits the mask, so
     // SIGTERM and friends keep arriving at the loop below.
-    listener->start();
     state.bridge_port = listener->port();
+    listener->start();
     log.info("bridge listening", fmt::format("127.0.0.1:{}", state.bridge_port));
     const tunnel::ProbeCredentials bridge_credentials{"phantom", token};
 

@@ -40,6 +40,14 @@ void sleep_ms(long ms) noexcept {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // A parent started with stdio closed got a pipe end among 0-2: move it out of the way
+    // of the dup2 calls below.
+    if (read_fd <= STDERR_FILENO) {
+        read_fd = ::fcntl(read_fd, F_DUPFD, STDERR_FILENO + 1);
+        if (read_fd < 0) {
+            ::_exit(1);
+        }
+    }
     // Hold nothing of the parent's but the pipe: not its lock file, log or sockets.
     const int null = ::open("/dev/null", O_RDWR);
     if (null >= 0) {

@@ -34,7 +34,8 @@ bool write_all(int fd, std::string_view data) {
 
 } // namespace
 
-Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode,
+                               std::optional<gid_t> group) {
     const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : ".";
     // mkstemp creates 0600; fchmod to the requested mode before any byte is written so a
     // secret is never briefly readable by others.
@@ -48,6 +49,10 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
         ::unlink(tmp.c_str());
         return ec;
     };
+    // The group too, before the rename: the file must never be in place with another owner.
+    if (group && ::fchown(fd.get(), static_cast<uid_t>(-1), *group) != 0) {
+        return fail();
+    }
     if (::fchmod(fd.get(), mode) != 0 || !write_all(fd.get(), content) || ::fsync(fd.get()) != 0) {
         return fail();
     }
@@ -144,13 +149,6 @@ Result<void> append_file(const std::filesystem::path& path, std::string_view con
     }
     if (::close(fd.release()) != 0) {
         return last_error();
-    }
-    return {};
-}
-
-Result<void> change_owner(const std::filesystem::path& path, uid_t uid, gid_t gid) {
-    if (::lchown(path.c_str(), uid, gid) != 0) {
-        return posix::last_error();
     }
     return {};
 }

@@ -39,6 +39,9 @@ std::string render_authorized_keys(const ServerConfig& config, const std::vector
 std::string render_sshd_config(std::string_view template_text, const ServerConfig& config,
                                const DataFiles& files);
 
+/// "ADDR:PORT" of Dante as sshd's permitopen/PermitOpen take it (IPv6 in brackets).
+std::string dante_endpoint(const ServerConfig& config);
+
 /// The private, loopback, link-local, shared and metadata ranges members may not reach.
 const std::vector<std::string>& blocked_ranges();
 

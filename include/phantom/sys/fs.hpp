@@ -7,6 +7,7 @@
 #include <boost/system/result.hpp>
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,8 +18,10 @@ using Result = boost::system::result<T>;
 
 /// Writes `content` to a temp file beside `path` created with `mode`, fsyncs it and renames
 /// it over `path` (then fsyncs the directory). Readers see the old or the new file, never a
-/// half-written one; the temp file is removed on failure.
-Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode);
+/// half-written one; the temp file is removed on failure. With `group`, the file has that
+/// group before it replaces `path`.
+Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode,
+                               std::optional<gid_t> group = std::nullopt);
 
 /// Reads a whole file.
 Result<std::string> read_file(const std::filesystem::path& path);
@@ -39,9 +42,6 @@ struct FileStatus {
 /// lstat(2) as a value (stat(2) when `follow_symlink`); a missing path is
 /// `exists == false`, not an error.
 Result<FileStatus> file_status(const std::filesystem::path& path, bool follow_symlink = false);
-
-/// chown(2) without following a final symlink (lchown).
-Result<void> change_owner(const std::filesystem::path& path, uid_t uid, gid_t gid);
 
 /// Appends `content` to `path` in one write, creating it with `mode` when missing. Never
 /// truncates or rewrites what is there (for files the user owns, such as a shell rc).

@@ -19,7 +19,7 @@ TEST_CASE("users.json round trip keeps every field; the file is 0600", "[users]"
     Member a;
     a.name = "alice";
     a.password_hash = hash_password("correct horse");
-    a.ssh_key = "ssh-ed25519 AAAA x";
+    a.ssh_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAb2vX3wpVmxybxSFf0Dst3EaxBkOX9qVmFprLGRssNg a@b";
     a.max_sessions = 7;
     a.rate = Rate{3, 9};
     a.created_at = 1'900'000'000;
@@ -53,7 +53,12 @@ TEST_CASE("malformed users files are refused, not half read", "[users]") {
           "{\"members\": [{\"name\": \"a\", \"password_hash\": \"h\", \"rate\": \"fast\"}]}",
           "{\"members\": [{\"name\": \"a\", \"password_hash\": \"h\", \"max_sessions\": 0}]}",
           "{\"members\": [{\"name\": \"a\", \"password_hash\": \"h\"}, "
-          "{\"name\": \"a\", \"password_hash\": \"h\"}]}"}) {
+          "{\"name\": \"a\", \"password_hash\": \"h\"}]}",
+          // hand edits that would smuggle lines into the rendered files
+          "{\"members\": [{\"name\": \"a\\nb\", \"password_hash\": \"h\"}]}",
+          "{\"members\": [{\"name\": \"a\", \"password_hash\": \"h\\nb:x\"}]}",
+          "{\"members\": [{\"name\": \"a\", \"password_hash\": \"h\", \"ssh_key\": \"ssh-ed25519 "
+          "AAAA\\nssh-rsa B\"}]}"}) {
         INFO(text);
         REQUIRE(phantom::sys::write_file_atomic(file, text, 0600));
         CHECK_THROWS_AS(read_members(file), phantom::Fatal);
@@ -92,6 +97,10 @@ TEST_CASE("server.toml and the environment: defaults, overrides, refusals", "[us
     auto config = load_server_config(tmp.path(), {});
     CHECK(config.ssh_port == 2222);
     CHECK(config.ports == std::vector<std::uint16_t>{80, 443});
+    // What the first start writes (the defaults, no public host yet) reads back.
+    REQUIRE(phantom::sys::write_file_atomic(tmp.path() / "server.toml", render_server_toml(ServerConfig{}),
+                                            0600));
+    CHECK(load_server_config(tmp.path(), {}).public_host.empty());
     config.public_host = "vps.example.com";
     REQUIRE(phantom::sys::write_file_atomic(tmp.path() / "server.toml", render_server_toml(config), 0600));
     auto reread = load_server_config(tmp.path(), {});

@@ -159,6 +159,7 @@ TEST_CASE("request framing refuses what could smuggle a second request", "[http]
     CHECK(framing("Content-Length: 3\r\nTransfer-Encoding: chunked\r\n").error().status == 400);
     CHECK(framing("Transfer-Encoding: chunked, gzip\r\n").error().status == 400);
     CHECK(framing("Transfer-Encoding: x-unknown, chunked\r\n").error().status == 501);
+    CHECK(framing("Transfer-Encoding: ,\r\nContent-Length: 3\r\n").error().status == 400); // empty list
     CHECK(request_framing(request("POST http://a/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"))
               .error()
               .status == 400);
@@ -207,6 +208,11 @@ TEST_CASE("forwarded heads lose hop-by-hop fields and carry the target's Host", 
     CHECK(client_response_head(response, true, 1) ==
           "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nServer: s\r\nConnection: close\r\n\r\n");
     CHECK(client_response_head(response, false, 0).find("Connection: keep-alive\r\n") != std::string::npos);
+    // Framed by Transfer-Encoding: a Content-Length beside it is not passed on (RFC 9112 §6.3).
+    auto both =
+        parse_response_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n")
+            .value();
+    CHECK(client_response_head(both, false, 1) == "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
 }
 
 TEST_CASE("keep-alive: HTTP/1.1 by default, HTTP/1.0 only when asked", "[http]") {
