@@ -49,9 +49,7 @@ HD=$(new_home member-direct)
 mkdir -m 0700 "$HD/.ssh"
 ssh-keygen -q -t ed25519 -N '' -C bench-direct -f "$HD/.ssh/phantom_ed25519"
 fixture_add_key "$HD/.ssh/phantom_ed25519.pub" direct
-# --socks-user although direct mode has no member password: the config loader rejects an
-# empty socks_user, which `init --mode direct` otherwise writes.
-fixture_phantom "$HD" init --yes --mode direct --socks-user bench-direct --host "$FX_VPS_ADDR" \
+fixture_phantom "$HD" init --yes --mode direct --host "$FX_VPS_ADDR" \
   --host-key "$FX_HOSTKEY_PUB" </dev/null >/dev/null
 sed -i "s/^local_port = [0-9]*/local_port = $(fixture_free_port "$FX_NS_CLIENT")/" "$HD/.phantom/config"
 fixture_phantom "$HD" connect --timeout 30 >/dev/null

@@ -162,6 +162,9 @@ const std::vector<Setting>& settings() {
              if (ports.empty()) {
                  return "lists no port";
              }
+             if (ports.size() > 15) {
+                 return "lists more than 15 ports (iptables multiport takes 15)";
+             }
              c.ports = std::move(ports);
              return std::nullopt;
          }},

@@ -612,7 +612,10 @@ std::string render_config(const Config& c) {
         out += fmt::format("host_key = {}  # pinned; also in ~/.phantom/known_hosts\n", q(c.server.host_key));
     }
     out += "\n[auth]\n";
-    out += fmt::format("socks_user = {}\n", q(c.auth.socks_user));
+    // Direct mode has no member name; an empty one would not read back (names are validated).
+    if (!c.auth.socks_user.empty()) {
+        out += fmt::format("socks_user = {}\n", q(c.auth.socks_user));
+    }
     if (!c.auth.password.empty()) {
         out += fmt::format("password = {}  # no OS keychain was available\n", q(c.auth.password));
     }

@@ -111,14 +111,15 @@ TEST_CASE("server.toml and the environment: defaults, overrides, refusals", "[us
         tmp.path(), {{"PHANTOM_SSH_PORT", "22"}, {"PHANTOM_ALLOW_TARGETS", "10.1.0.0/16, api.internal"}});
     CHECK(reread.ssh_port == 22);
     CHECK(reread.allow_targets == std::vector<std::string>{"10.1.0.0/16", "api.internal"});
-    for (const auto& [name, value] :
-         std::vector<std::pair<std::string, std::string>>{{"PHANTOM_SSH_PORT", "0"},
-                                                          {"PHANTOM_SSH_PORT", "ssh"},
-                                                          {"PHANTOM_PUBLIC_HOST", "-oProxyCommand=x"},
-                                                          {"PHANTOM_ALLOW_TARGETS", "10.0.0.0/33"},
-                                                          {"PHANTOM_EGRESS_RATE", "fast"},
-                                                          {"PHANTOM_PORTS", ""},
-                                                          {"PHANTOM_TUNNEL_USER", "Root!"}}) {
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"PHANTOM_SSH_PORT", "0"},
+             {"PHANTOM_SSH_PORT", "ssh"},
+             {"PHANTOM_PUBLIC_HOST", "-oProxyCommand=x"},
+             {"PHANTOM_ALLOW_TARGETS", "10.0.0.0/33"},
+             {"PHANTOM_EGRESS_RATE", "fast"},
+             {"PHANTOM_PORTS", ""},
+             {"PHANTOM_PORTS", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16"},
+             {"PHANTOM_TUNNEL_USER", "Root!"}}) {
         INFO(name << "=" << value);
         CHECK_THROWS_AS(load_server_config(tmp.path(), {{name, value}}), phantom::Fatal);
     }

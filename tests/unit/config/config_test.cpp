@@ -251,3 +251,12 @@ TEST_CASE("non-ASCII outside strings is refused before toml++ sees it", "[config
     CHECK(c.auth.password == "p\xC3\xA4ss \" \xC3\x96");
     CHECK(c.sandbox.isolate.size() == 3);
 }
+
+TEST_CASE("a direct-mode config without a member name round-trips", "[config]") {
+    Config c;
+    c.server.host = "vps.example.com";
+    c.tunnel.mode = Mode::direct;
+    const Config back = parse_config(render_config(c), "config");
+    CHECK(back.tunnel.mode == Mode::direct);
+    CHECK(back.auth.socks_user.empty());
+}
