@@ -213,6 +213,20 @@ struct Listener::Impl {
         }
     }
 
+    /// Sends `message` to the tunnel and reads its answer with `parse` (invalid when either fails).
+    template <class Parse>
+    awaitable<std::invoke_result_t<Parse, std::string_view>> ask(Connection& c, const std::string& message,
+                                                                 Parse parse) {
+        if (!co_await send(c.upstream, message)) {
+            std::invoke_result_t<Parse, std::string_view> failed;
+            failed.status = decltype(failed)::Status::invalid;
+            co_return failed;
+        }
+        auto answer =
+            co_await read_message(c.upstream, c.upstream_buffer, c, options.handshake_timeout, parse);
+        co_return answer;
+    }
+
     /// Connects to the tunnel and asks it, by name, for `target`. On success the upstream
     /// socket is ready for relaying (bytes the destination already sent are in upstream_buffer).
     awaitable<std::optional<UpstreamFailure>> open_upstream(Connection& c, const Target& target) {
@@ -223,8 +237,7 @@ struct Listener::Impl {
     }
 
     awaitable<std::optional<UpstreamFailure>> negotiate_upstream(Connection& c, const Target& target) {
-        const auto allowance = options.handshake_timeout;
-        c.touch(allowance);
+        c.touch(options.handshake_timeout);
         const tcp::endpoint tunnel(asio::ip::address_v4::loopback(), options.tunnel_port);
         auto [ec] = co_await c.upstream.async_connect(tunnel, nothrow);
         if (ec && c.upstream_timed_out) {
@@ -259,11 +272,7 @@ struct Listener::Impl {
         // speaking SOCKS to the tunnel itself).
         const bool with_password = options.tunnel_credentials.has_value();
         const std::string greeting = socks5::client_greeting(with_password);
-        if (!co_await send(c.upstream, greeting)) {
-            co_return lost();
-        }
-        auto method = co_await read_message(c.upstream, c.upstream_buffer, c, allowance,
-                                            socks5::parse_method_selection);
+        auto method = co_await ask(c, greeting, socks5::parse_method_selection);
         if (method.status != decltype(method)::Status::complete) {
             co_return lost();
         }
@@ -277,11 +286,7 @@ struct Listener::Impl {
         if (with_password) {
             const std::string login = socks5::client_password_request(options.tunnel_credentials->first,
                                                                       options.tunnel_credentials->second);
-            if (!co_await send(c.upstream, login)) {
-                co_return lost();
-            }
-            auto status = co_await read_message(c.upstream, c.upstream_buffer, c, allowance,
-                                                socks5::parse_password_status);
+            auto status = co_await ask(c, login, socks5::parse_password_status);
             if (status.status != decltype(status)::Status::complete) {
                 co_return lost();
             }
@@ -291,10 +296,7 @@ struct Listener::Impl {
             }
         }
         const std::string request = socks5::client_connect(target);
-        if (!co_await send(c.upstream, request)) {
-            co_return lost();
-        }
-        auto reply = co_await read_message(c.upstream, c.upstream_buffer, c, allowance, socks5::parse_reply);
+        auto reply = co_await ask(c, request, socks5::parse_reply);
         if (reply.status != decltype(reply)::Status::complete) {
             co_return lost();
         }
