@@ -9,7 +9,7 @@ debian_packages=(
   build-essential cmake ninja-build pkg-config git clang clang-format
   libboost1.81-dev libboost-program-options1.81-dev libboost-filesystem1.81-dev
   libboost-json1.81-dev libboost-url1.81-dev
-  libtomlplusplus-dev libfmt-dev catch2 libcrypt-dev libssl-dev
+  libtomlplusplus-dev libfmt-dev catch2 libcrypt-dev
   # runtime tools phantom orchestrates, and the real daemons the tests start (design §5)
   openssh-client openssh-server autossh dante-server libpam-pwdfile iptables iproute2
   curl openssl procps hyperfine python3 python3-yaml bash-completion

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Base64 (RFC 4648 §4) through OpenSSL, and a constant-time comparison for secrets.
+// Base64 (RFC 4648 §4) through Boost.Beast's codec, and a constant-time comparison for secrets.
 #pragma once
 
 #include <optional>
@@ -15,7 +15,7 @@ std::string base64_encode(std::string_view bytes);
 /// nullopt otherwise.
 std::optional<std::string> base64_decode(std::string_view text);
 
-/// Equality that takes the same time wherever the first difference is (CRYPTO_memcmp), for
+/// Equality that takes the same time wherever the first difference is, for
 /// comparing a presented secret with the expected one.
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Cryptographically strong random tokens (OpenSSL RAND_bytes).
+// Cryptographically strong random tokens (the kernel CSPRNG through getentropy).
 #pragma once
 
 #include <cstddef>
@@ -7,7 +7,7 @@
 
 namespace phantom::sys {
 
-/// `bytes` random bytes from OpenSSL's CSPRNG, encoded as URL-safe base64 without padding.
+/// `bytes` random bytes from the kernel's CSPRNG, encoded as URL-safe base64 without padding.
 /// Throws phantom::Error when the CSPRNG fails (never returns weak bytes).
 std::string random_token(std::size_t bytes);
 
