@@ -83,6 +83,21 @@
 #   fixture_server
 #       The whole server side in one call: fixture_topology, fixture_upstream_https,
 #       fixture_sshd, fixture_danted.
+#   fixture_entrypoint_server
+#       The server as an admin runs it on a bare host (instead of fixture_sshd/fixture_danted):
+#       fixture_topology, fixture_upstream_https, then server/entrypoint.sh dante and sshd in
+#       FX_NS_VPS from an empty data directory (FX_DATA, under /run: sshd's StrictModes refuses
+#       keys below /tmp) that phantom-admin prepares; its own PAM service in the vps's pam.d;
+#       the upstream /30 exempt from the private-range block. Sets FX_DATA FX_SERVER_ENV (array:
+#       the environment both services and phantom-admin get) FX_ENTRY_DANTE_PID
+#       FX_ENTRY_SSHD_PID. Restart a service with fixture_entrypoint dante|sshd.
+#   fixture_admin ARGS…
+#       phantom-admin in FX_NS_VPS with FX_SERVER_ENV (as `docker compose exec dante` would).
+#   fixture_onboard NAME [LOCAL_PORT]
+#       A member the way a person becomes one: their own key (ssh-keygen), `phantom-admin user
+#       add NAME --ssh-key-file`, `phantom init --invite - --yes` with the invite on stdin;
+#       LOCAL_PORT (default: a free one) for the tunnel, since members share FX_NS_CLIENT.
+#       Sets FX_MEMBER_HOME FX_MEMBER_INVITE.
 #   fixture_state HOME KEY
 #       Prints KEY of HOME's ~/.phantom/run/state.json (empty when absent).
 #   fixture_member NAME PASSWORD  (after fixture_sshd and fixture_danted)
@@ -899,6 +914,56 @@ fixture_server() {
   fixture_upstream_https
   fixture_sshd
   fixture_danted
+}
+
+fixture_entrypoint_server() {
+  : "${PHANTOM_ADMIN_BIN:?PHANTOM_ADMIN_BIN must point at phantom-admin (CTest sets it)}"
+  fixture_topology
+  fixture_upstream_https
+  FX_DATA="/run/phantom-test-$FX_ID"
+  mkdir -m 0755 "$FX_DATA"
+  on_exit "rm -rf '$FX_DATA'"
+  local pam_service="phantom-$FX_ID"
+  # The PAM service danted uses, in the vps namespace's own /etc/pam.d (the image ships it).
+  printf 'auth required pam_pwdfile.so pwdfile=%s\naccount required pam_permit.so\n' "$FX_DATA/dante/passwd" |
+    _fx_etc "$FX_NS_VPS" "pam.d/$pam_service"
+  FX_SERVER_ENV=(
+    PHANTOM_DATA_DIR="$FX_DATA" PHANTOM_TEMPLATE_DIR="$PHANTOM_SOURCE_DIR/server" PHANTOM_ADMIN="$PHANTOM_ADMIN_BIN"
+    PHANTOM_PUBLIC_HOST="$FX_VPS_ADDR" PHANTOM_SSH_PORT=22 PHANTOM_DANTE_ADDR=127.0.0.1 PHANTOM_DANTE_PORT=1080
+    PHANTOM_DANTE_EXTERNAL="$FX_VETH_VPS_UP" PHANTOM_TUNNEL_USER="$FX_TUNNEL_USER" PHANTOM_DANTE_USER=nobody
+    PHANTOM_PAM_SERVICE="$pam_service" PHANTOM_ALLOW_TARGETS="$FX_UP_NET"
+  )
+  fixture_entrypoint dante
+  fixture_entrypoint sshd
+}
+
+fixture_entrypoint() { # dante|sshd: starts (or starts again) one service as the image does
+  local log="$FX_DIR/entrypoint-$1.log"
+  fixture_bg "$FX_NS_VPS" "$log" env "${FX_SERVER_ENV[@]}" "$PHANTOM_SOURCE_DIR/server/entrypoint.sh" "$1"
+  if [ "$1" = dante ]; then
+    FX_ENTRY_DANTE_PID=$FX_LAST_PID
+    fixture_wait_port "$FX_NS_VPS" 127.0.0.1 1080 20 "$FX_LAST_PID" || fail "danted did not start: $(cat "$log")"
+  else
+    FX_ENTRY_SSHD_PID=$FX_LAST_PID
+    fixture_wait_port "$FX_NS_VPS" "$FX_VPS_ADDR" 22 20 "$FX_LAST_PID" || fail "sshd did not start: $(cat "$log")"
+  fi
+}
+
+fixture_admin() { fixture_in "$FX_NS_VPS" env "${FX_SERVER_ENV[@]}" "$PHANTOM_ADMIN_BIN" "$@"; }
+
+fixture_onboard() { # NAME [LOCAL_PORT]
+  local name=$1 port=${2:-} home
+  home=$(new_home "member-$name")
+  mkdir -m 0700 "$home/.ssh"
+  ssh-keygen -q -t ed25519 -N '' -C "$name@laptop" -f "$home/.ssh/phantom_ed25519"
+  FX_MEMBER_INVITE=$(fixture_admin user add "$name" --ssh-key-file "$home/.ssh/phantom_ed25519.pub") ||
+    fail "phantom-admin user add $name failed"
+  [ "$(wc -l <<<"$FX_MEMBER_INVITE")" -eq 1 ] || fail "user add printed more than the invite: $FX_MEMBER_INVITE"
+  printf '%s' "$FX_MEMBER_INVITE" | fixture_phantom "$home" init --invite - --yes >/dev/null ||
+    fail "phantom init --invite for $name failed"
+  [ -n "$port" ] || port=$(fixture_free_port "$FX_NS_CLIENT")
+  sed -i "s/^local_port = .*/local_port = $port/" "$home/.phantom/config"
+  FX_MEMBER_HOME=$home
 }
 
 fixture_state() { # HOME KEY

@@ -12,33 +12,12 @@ fixture_require_root_netns
 require_tool ssh ssh-keygen autossh curl danted /usr/sbin/sshd python3
 : "${PHANTOM_ADMIN_BIN:?PHANTOM_ADMIN_BIN must point at phantom-admin (CTest sets it)}"
 
-fixture_topology
-fixture_upstream_https
-
-# sshd (StrictModes) refuses an authorized_keys file below a world-writable directory such as
-# /tmp, so the data directory lives under /run (root, 0755), as /data does in the image.
-DATA="/run/phantom-test-$FX_ID"
-mkdir -m 0755 "$DATA"
-on_exit "rm -rf '$DATA'"
-PAM_SERVICE="phantom-$FX_ID"
-# The PAM service danted uses, in the vps namespace's own /etc/pam.d (the image ships it).
-printf 'auth required pam_pwdfile.so pwdfile=%s\naccount required pam_permit.so\n' "$DATA/dante/passwd" |
-  _fx_etc "$FX_NS_VPS" "pam.d/$PAM_SERVICE"
-SERVER_ENV=(
-  PHANTOM_DATA_DIR="$DATA" PHANTOM_TEMPLATE_DIR="$PHANTOM_SOURCE_DIR/server" PHANTOM_ADMIN="$PHANTOM_ADMIN_BIN"
-  PHANTOM_PUBLIC_HOST="$FX_VPS_ADDR" PHANTOM_SSH_PORT=22 PHANTOM_DANTE_ADDR=127.0.0.1 PHANTOM_DANTE_PORT=1080
-  PHANTOM_DANTE_EXTERNAL="$FX_VETH_VPS_UP" PHANTOM_TUNNEL_USER="$FX_TUNNEL_USER" PHANTOM_DANTE_USER=nobody
-  PHANTOM_PAM_SERVICE="$PAM_SERVICE" PHANTOM_ALLOW_TARGETS="$FX_UP_NET"
-)
-admin() { fixture_in "$FX_NS_VPS" env "${SERVER_ENV[@]}" "$PHANTOM_ADMIN_BIN" "$@"; }
-
 step "entrypoint.sh dante and sshd start bare from an empty data directory"
-fixture_bg "$FX_NS_VPS" "$FX_DIR/dante.log" env "${SERVER_ENV[@]}" "$PHANTOM_SOURCE_DIR/server/entrypoint.sh" dante
-dante_pid=$FX_LAST_PID
-fixture_wait_port "$FX_NS_VPS" 127.0.0.1 1080 20 "$dante_pid" || fail "danted did not start: $(cat "$FX_DIR/dante.log")"
-fixture_bg "$FX_NS_VPS" "$FX_DIR/sshd.log" env "${SERVER_ENV[@]}" "$PHANTOM_SOURCE_DIR/server/entrypoint.sh" sshd
-sshd_pid=$FX_LAST_PID
-fixture_wait_port "$FX_NS_VPS" "$FX_VPS_ADDR" 22 20 "$sshd_pid" || fail "sshd did not start: $(cat "$FX_DIR/sshd.log")"
+fixture_entrypoint_server
+DATA=$FX_DATA
+sshd_pid=$FX_ENTRY_SSHD_PID
+SERVER_ENV=("${FX_SERVER_ENV[@]}")
+admin() { fixture_admin "$@"; }
 assert_eq 600 "$(stat -c %a "$DATA/server.toml")" "server.toml mode"
 assert_eq 600 "$(stat -c %a "$DATA/ssh/ssh_host_ed25519_key")" "host key mode"
 assert_eq 640 "$(stat -c %a "$DATA/dante/passwd")" "password file mode"
@@ -47,21 +26,11 @@ assert_eq 0 "$r_rc" "check on a fresh server ($r_out)"
 assert_contains "$r_out" "ok   danted answers SOCKS5 on 127.0.0.1:1080" "check sees danted"
 assert_contains "$r_out" "ok   sshd answers on 127.0.0.1:22" "check sees sshd"
 
-# onboard NAME PORT: a client home with its own key, added by the admin, initialised from the
-# invite; its tunnel on local PORT (the members share the client namespace).
+# onboard NAME PORT: fixture_onboard, remembered as HOME_<name> and INVITE_<name>.
 onboard() {
-  local name=$1 port=$2 home invite
-  home=$(new_home "member-$name")
-  mkdir -m 0700 "$home/.ssh"
-  ssh-keygen -q -t ed25519 -N '' -C "$name@laptop" -f "$home/.ssh/phantom_ed25519"
-  invite=$(admin user add "$name" --ssh-key-file "$home/.ssh/phantom_ed25519.pub") ||
-    fail "user add $name failed"
-  [ "$(wc -l <<<"$invite")" -eq 1 ] || fail "user add printed more than the invite: $invite"
-  printf '%s' "$invite" | fixture_phantom "$home" init --invite - --yes >/dev/null ||
-    fail "phantom init --invite for $name failed"
-  sed -i "s/^local_port = .*/local_port = $port/" "$home/.phantom/config"
-  eval "HOME_$name=\$home"
-  eval "INVITE_$name=\$invite"
+  fixture_onboard "$1" "$2"
+  eval "HOME_$1=\$FX_MEMBER_HOME"
+  eval "INVITE_$1=\$FX_MEMBER_INVITE"
 }
 
 step "two members onboard from their invites and reach the upstream, each by its own name"
@@ -112,7 +81,7 @@ run_capture r fixture_in "$FX_NS_CLIENT" curl -sS --max-time 5 --cacert "$FX_CA_
   --resolve "$FX_UP_HOST:$free:127.0.0.1" "https://$FX_UP_HOST:$free/"
 [ "$r_rc" -ne 0 ] || fail "the tunnel key forwarded to the upstream directly"
 fixture_kill "$fwd_pid"
-assert_contains "$(cat "$FX_DIR/sshd.log")" "to connect to host $FX_UP_ADDR port 443, but the request was denied" \
+assert_contains "$(cat "$FX_DIR/entrypoint-sshd.log")" "to connect to host $FX_UP_ADDR port 443, but the request was denied" \
   "sshd refused the forward"
 
 step "disable alice: her new connections fail at once, bob's open stream keeps running"
