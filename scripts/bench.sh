@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Benchmarks, measured side by side in one run (design §6). Prints tables and writes JSON.
 #   scripts/bench.sh [--runs N] [--out FILE] [--only wrapper|tunnel|bridge]
+#   scripts/bench.sh --team N [--duration S] [--spread S] [--out FILE]
 # wrapper: `phantom run -- true` against `/bin/true` and a bash version of the same steps, in
 #          a fake HOME with 100 entries (target: phantom adds < 1 ms).
 # tunnel:  dead-link detection and recovery after the link returns (scripts/bench_tunnel.sh;
@@ -9,18 +10,27 @@
 # bridge:  throughput of a 1 GiB HTTPS download and time to first byte through the bridge
 #          against a plain `ssh -D`, a direct download and dante mode (scripts/bench_bridge.sh;
 #          needs root and network namespaces, targets: < 5 % and < 0.2 ms per connection).
+# --team:  N members running agentic sessions for S seconds (default 300, starts spread over
+#          60 s) against the server's default limits (scripts/bench_team.sh; root and
+#          namespaces; target: 0 failures at N = 15). Runs on its own, ~S + 2 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 runs=500
 out=build-release/bench.json
 only=""
+team=""
+duration=300
+spread=60
 while [ $# -gt 0 ]; do
   case "$1" in
   --runs) runs=$2; shift ;;
   --out) out=$2; shift ;;
   --only) only=$2; shift ;;
-  -h | --help) sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  --team) team=$2; shift ;;
+  --duration) duration=$2; shift ;;
+  --spread) spread=$2; shift ;;
+  -h | --help) sed -n '3,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "bench.sh: unknown argument $1" >&2; exit 64 ;;
   esac
   shift
@@ -29,6 +39,16 @@ case "$only" in
 '' | wrapper | tunnel | bridge) ;;
 *) echo "bench.sh: --only takes wrapper, tunnel or bridge, not $only" >&2; exit 64 ;;
 esac
+
+if [ -n "$team" ]; then
+  case "$team" in '' | *[!0-9]* | 0) echo "bench.sh: --team takes a number of members, not $team" >&2; exit 64 ;; esac
+  bash scripts/setup.sh
+  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHANTOM_BUILD_TESTS=OFF >/dev/null
+  cmake --build build-release --target phantom phantom-admin >/dev/null
+  [ "$out" != build-release/bench.json ] || out=build-release/bench-team-$team.json
+  PHANTOM_BIN=$PWD/build-release/src/phantom PHANTOM_ADMIN_BIN=$PWD/build-release/src/phantom-admin \
+    exec bash scripts/bench_team.sh "$out" "$team" "$duration" "$spread"
+fi
 
 bash scripts/setup.sh
 command -v hyperfine >/dev/null || { echo "bench.sh: hyperfine is required (scripts/setup.sh installs it)" >&2; exit 69; }

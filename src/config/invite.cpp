@@ -220,6 +220,10 @@ std::string format_invite(const Invite& invite) {
         // ::1, upper case becomes lower); set as authority text it stays as written, so that
         // parse_invite(format_invite(x)) gives back x.host.
         url.set_encoded_authority("[" + invite.host + "]");
+    } else if (const auto ipv4 = boost::urls::parse_ipv4_address(invite.host)) {
+        // set_host_name would percent-encode the dots of an address ("10%2E0%2E0%2E1") so that
+        // it stays a name: valid, but unreadable, and not every URI parser decodes it.
+        url.set_host_ipv4(*ipv4);
     } else {
         // Not set_host_address: it takes "vd.example.com" for an IPvFuture literal
         // ("v" HEXDIG "." …, RFC 3986 §3.2.2) and brackets it (found by the invite fuzzer).

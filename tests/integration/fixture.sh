@@ -43,7 +43,8 @@
 #   fixture_upstream_https
 #       In FX_NS_UP: python3 HTTPS on FX_UP_ADDR:443 (certificate for api.phantom.test and
 #       FX_UP_ADDR, signed by a CA made here) and plain HTTP on :80. Every GET/POST answers
-#       FX_UPSTREAM_BODY, except GET /bytes/N (N zero bytes, N <= 1 GiB, for throughput tests).
+#       FX_UPSTREAM_BODY, except GET /bytes/N (N zero bytes, N <= 1 GiB, for throughput tests)
+#       and GET /ip (the caller's source address and a newline, like a what-is-my-IP service).
 #       Each request appends "SRC_ADDR SCHEME METHOD PATH HOST" to FX_UPSTREAM_LOG before the
 #       answer is sent. Each connection to :443 that sends bytes appends, before the TLS
 #       handshake (so before any answer), "SRC_ADDR SNI FINGERPRINT | DESCRIPTION" to
@@ -572,11 +573,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
+        page = body
+        if self.path == "/ip":  # what-is-my-address services: the caller's source address
+            page = (self.client_address[0] + "\n").encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(page)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(page)
 
     do_GET = do_POST = do_PUT = answer
 

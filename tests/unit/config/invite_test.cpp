@@ -241,6 +241,10 @@ TEST_CASE("format_invite writes the documented URI", "[invite]") {
     CHECK(format_invite(invite) == "phantom://alice:pw@vps.example.com:2222/?mode=dante&socks_port=1080"
                                    "&tunnel_user=phantom&hostkey=" +
                                        k_key_query);
+    // An IPv4 address stays readable (not "203%2E0%2E113%2E7") and parses back as written.
+    invite.host = "203.0.113.7";
+    CHECK(format_invite(invite).starts_with("phantom://alice:pw@203.0.113.7:2222/?"));
+    CHECK(parse_ok(format_invite(invite)).host == "203.0.113.7");
     invite.host = "2001:db8::1";
     invite.dante_host = "127.0.0.1";
     CHECK(format_invite(invite) == "phantom://alice:pw@[2001:db8::1]:2222/?mode=dante&socks_port=1080"
