@@ -7,6 +7,8 @@
 # down. Nothing outside the run's own temporary directory (and, as root, its own network
 # namespaces) is touched; your ~/.phantom and ~/.ssh are not used.
 #   scripts/demo.sh
+# PHANTOM_BIN and PHANTOM_ADMIN_BIN (both) skip the build and use those binaries;
+# PHANTOM_DEMO_LOOPBACK=1 takes the loopback path even as root (tests/integration/demo_test.sh).
 # As root with `ip netns`: three namespaces (laptop, vps, api) and the server exactly as
 # server/entrypoint.sh runs it on a bare host. Otherwise: everything on loopback as you, the
 # tunnel in direct mode through your own sshd (no Dante: that needs root), with a note.
@@ -17,17 +19,21 @@ say() { printf '==> %s\n' "$*"; }
 
 say "dependencies: scripts/setup.sh"
 bash scripts/setup.sh >/dev/null
-say "build: build-release (phantom, phantom-admin)"
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHANTOM_BUILD_TESTS=OFF >/dev/null
-cmake --build build-release --target phantom phantom-admin >/dev/null
-export PHANTOM_BIN=$PWD/build-release/src/phantom PHANTOM_ADMIN_BIN=$PWD/build-release/src/phantom-admin
+if [ -x "${PHANTOM_BIN:-}" ] && [ -x "${PHANTOM_ADMIN_BIN:-}" ]; then
+  say "build: using PHANTOM_BIN=$PHANTOM_BIN and PHANTOM_ADMIN_BIN"
+else
+  say "build: build-release (phantom, phantom-admin)"
+  cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHANTOM_BUILD_TESTS=OFF >/dev/null
+  cmake --build build-release --target phantom phantom-admin >/dev/null
+  export PHANTOM_BIN=$PWD/build-release/src/phantom PHANTOM_ADMIN_BIN=$PWD/build-release/src/phantom-admin
+fi
 t_run=$(date +%s)
 
 # lib.sh: a private temporary tree ($T, removed at exit), fail/on_exit; fixture.sh: the test bed.
 . tests/integration/lib.sh
 . tests/integration/fixture.sh
 
-if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
+if [ "${PHANTOM_DEMO_LOOPBACK:-0}" != 1 ] && [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   fixture_entrypoint_server
   say "network: laptop $FX_CLIENT_ADDR -- vps $FX_VPS_ADDR | $FX_VPS_UP_ADDR -- $FX_UP_HOST $FX_UP_ADDR"
   echo "    only the vps can reach and resolve $FX_UP_HOST; the laptop has no route and no DNS for it"
@@ -54,7 +60,9 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   fixture_phantom "$HOME_DEMO" disconnect >/dev/null
   fixture_teardown
 else
-  echo "note: not root or no 'ip netns' here, so the demo runs on loopback as $(id -un): the tunnel"
+  reason="not root or no 'ip netns' here"
+  [ "${PHANTOM_DEMO_LOOPBACK:-0}" != 1 ] || reason="PHANTOM_DEMO_LOOPBACK=1"
+  echo "note: $reason, so the demo runs on loopback as $(id -un): the tunnel"
   echo "      is your own sshd on 127.0.0.1 in direct mode (no Dante, which needs root), and the"
   echo "      address the API sees is 127.0.0.1 like the laptop's. As root it uses three namespaces."
   require_tool /usr/sbin/sshd ssh ssh-keygen curl python3 openssl
