@@ -130,7 +130,7 @@ assert_eq '{"shadow": true}' "$(cat "$shadow/.claude.json")" "the shadow ~/.clau
 [ ! -L "$shadow/.claude.json" ] || fail "the shadow .claude.json is a link"
 assert_eq "$gitconfig_before" "$(sha256sum <"$A/.gitconfig")" "the real ~/.gitconfig"
 
-step "5. a real Node.js client and curl work with nothing but phantom's environment"
+step "5. real clients with nothing but phantom's environment: Node.js, curl, Claude Code"
 run_capture r fixture_phantom "$A" run -- env NODE_EXTRA_CA_CERTS="$FX_CA_CERT" node "$NODE_TESTS/fetch.js" \
   "https://$FX_UP_HOST/node"
 assert_eq "$FX_UPSTREAM_BODY" "$r_out" "node fetch ($r_err)"
@@ -138,6 +138,37 @@ assert_contains "$(tail -n 1 "$FX_UPSTREAM_LOG")" "$FX_VPS_UP_ADDR https GET /no
 run_capture r fixture_phantom "$A" curl -sS --max-time 10 --cacert "$FX_CA_CERT" "https://$FX_UP_HOST/curl"
 assert_eq "$FX_UPSTREAM_BODY" "$r_out" "curl ($r_err)"
 assert_contains "$(tail -n 1 "$FX_UPSTREAM_LOG")" "$FX_VPS_UP_ADDR https GET /curl" "curl's request left from the vps"
+
+# The tool phantom exists for: the real Claude Code CLI (tests/node, pinned), `phantom claude`
+# as a member types it, against a stand-in Messages API only the vps can resolve and reach.
+CLAUDE_BIN="$NODE_TESTS/node_modules/.bin"
+[ -x "$CLAUDE_BIN/claude" ] || skip "tests/node has no Claude Code CLI: run scripts/setup.sh"
+claude_shadow_before=$(sha256sum <"$shadow/.claude.json")
+claude_env=(PATH="$CLAUDE_BIN:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 ANTHROPIC_BASE_URL="https://$FX_UP_HOST"
+  ANTHROPIC_API_KEY=sk-ant-phantom-test NODE_EXTRA_CA_CERTS="$FX_CA_CERT" CLAUDE_CODE_MAX_RETRIES=2
+  DISABLE_AUTOUPDATER=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1)
+hellos_since() { tail -n +"$(($1 + 1))" "$FX_UPSTREAM_HELLO_LOG" | awk '{print $3}' | sort -u; }
+n=$(wc -l <"$FX_UPSTREAM_HELLO_LOG")
+run_capture r in_client env -i HOME="$A" "${claude_env[@]}" timeout 120 "$PHANTOM_BIN" claude -p "ping"
+assert_eq 0 "$r_rc" "phantom claude -p ($r_err)"
+claude_hellos_phantom=$(hellos_since "$n")
+assert_eq "$FX_MESSAGES_REPLY" "$r_out" "Claude Code's answer through phantom"
+assert_contains "$(grep " /v1/messages" "$FX_UPSTREAM_LOG")" "$FX_VPS_UP_ADDR https POST /v1/messages" \
+  "Claude Code's API request left from the vps"
+assert_eq "$claude_before" "$(sha256sum <"$A/.claude.json")" "the real ~/.claude.json after Claude Code ran"
+[ "$claude_shadow_before" != "$(sha256sum <"$shadow/.claude.json")" ] || fail "Claude Code did not write its shadow ~/.claude.json"
+if [ ! -d "$shadow/.claude" ] || [ -L "$shadow/.claude" ]; then
+  fail "Claude Code's ~/.claude is not a private directory in the shadow home"
+fi
+[ ! -e "$A/.claude" ] || fail "Claude Code wrote into the real ~/.claude"
+# Its TLS too: the same CLI run directly on the vps sends the same ClientHello(s).
+mkdir -m 0700 "$T/claude-direct-home"
+n=$(wc -l <"$FX_UPSTREAM_HELLO_LOG")
+fixture_in "$FX_NS_VPS" env -i HOME="$T/claude-direct-home" "${claude_env[@]}" timeout 120 claude -p "ping" >/dev/null ||
+  fail "Claude Code run directly on the vps failed"
+[ -n "$claude_hellos_phantom" ] || fail "no ClientHello recorded for Claude Code"
+assert_eq "$(hellos_since "$n")" "$claude_hellos_phantom" "Claude Code's ClientHello fingerprints, direct vs through phantom"
+echo "    claude -p answered \"$r_out\" through phantom; its state went to $shadow, not $A"
 
 step "6. resilience: kill ssh, kill autossh, drop the link 20 s, restart danted"
 apid=$(fixture_state "$A" tunnel_pid)

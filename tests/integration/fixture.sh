@@ -44,7 +44,9 @@
 #       In FX_NS_UP: python3 HTTPS on FX_UP_ADDR:443 (certificate for api.phantom.test and
 #       FX_UP_ADDR, signed by a CA made here) and plain HTTP on :80. Every GET/POST answers
 #       FX_UPSTREAM_BODY, except GET /bytes/N (N zero bytes, N <= 1 GiB, for throughput tests)
-#       and GET /ip (the caller's source address and a newline, like a what-is-my-IP service).
+#       and GET /ip (the caller's source address and a newline, like a what-is-my-IP service),
+#       and POST /v1/messages (a minimal Anthropic Messages API for the real Claude Code CLI:
+#       one reply, FX_MESSAGES_REPLY, as JSON or as server-sent events).
 #       Each request appends "SRC_ADDR SCHEME METHOD PATH HOST" to FX_UPSTREAM_LOG before the
 #       answer is sent. Each connection to :443 that sends bytes appends, before the TLS
 #       handshake (so before any answer), "SRC_ADDR SNI FINGERPRINT | DESCRIPTION" to
@@ -56,7 +58,8 @@
 #       hex SHA-256 of DESCRIPTION, SNI the first host_name or "-". The same client with the
 #       same options gives the same FINGERPRINT directly and through a proxy that does not
 #       touch TLS. Bytes that are not a ClientHello give "SRC_ADDR - invalid | REASON".
-#       Sets FX_CA_CERT FX_UPSTREAM_BODY FX_UPSTREAM_LOG FX_UPSTREAM_HELLO_LOG FX_UPSTREAM_PID.
+#       Sets FX_CA_CERT FX_UPSTREAM_BODY FX_MESSAGES_REPLY FX_UPSTREAM_LOG FX_UPSTREAM_HELLO_LOG
+#       FX_UPSTREAM_PID.
 #   fixture_sshd
 #       In FX_NS_VPS: /usr/sbin/sshd -D -f CONFIG -e on FX_VPS_ADDR:22 and 127.0.0.1:22, keys
 #       only, AllowUsers FX_TUNNEL_USER, AllowTcpForwarding local, no tty/X11/agent, StrictModes,
@@ -365,6 +368,7 @@ fixture_upstream_https() {
   chmod 0755 "$d"
   FX_CA_CERT="$d/ca.pem"
   FX_UPSTREAM_BODY="phantom upstream ok"
+  FX_MESSAGES_REPLY="pong from the stand-in API"
   FX_UPSTREAM_LOG="$d/requests.log"
   FX_UPSTREAM_HELLO_LOG="$d/hellos.log"
   : >"$FX_UPSTREAM_LOG"
@@ -389,10 +393,11 @@ fixture_upstream_https() {
   cat >"$d/server.py" <<'PY'
 # The upstream API stand-in: HTTPS on ADDR:443, HTTP on ADDR:80, one fixed page; it logs
 # every request, and every TLS ClientHello with what changes per connection masked.
-import hashlib, http.server, socket, socketserver, ssl, struct, sys, threading
+import hashlib, http.server, json, socket, socketserver, ssl, struct, sys, threading
 
 addr, certdir, body, logpath, hellopath = (sys.argv[1], sys.argv[2], sys.argv[3].encode(),
                                            sys.argv[4], sys.argv[5])
+MESSAGES_REPLY = sys.argv[6]
 lock = threading.Lock()
 log = open(logpath, "a", buffering=1)
 hello_log = open(hellopath, "a", buffering=1)
@@ -534,6 +539,36 @@ def note_hello(sock, src):
         hello_log.write(line)
         hello_log.flush()
 
+def messages_api(request_body):
+    # Just enough of the Anthropic Messages API for the real Claude Code CLI in `-p` mode: one
+    # assistant turn whose text is MESSAGES_REPLY, streamed (server-sent events) when asked.
+    try:
+        request = json.loads(request_body or b"{}")
+    except ValueError:
+        request = {}
+    model = request.get("model", "claude-test")
+    usage = {"input_tokens": 1, "output_tokens": 5}
+    if not request.get("stream"):
+        message = {"id": "msg_phantom", "type": "message", "role": "assistant", "model": model,
+                   "content": [{"type": "text", "text": MESSAGES_REPLY}], "stop_reason": "end_turn",
+                   "stop_sequence": None, "usage": usage}
+        return json.dumps(message).encode(), "application/json"
+    events = [
+        ("message_start", {"type": "message_start", "message": {
+            "id": "msg_phantom", "type": "message", "role": "assistant", "model": model, "content": [],
+            "stop_reason": None, "stop_sequence": None, "usage": usage}}),
+        ("content_block_start", {"type": "content_block_start", "index": 0,
+                                 "content_block": {"type": "text", "text": ""}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                 "delta": {"type": "text_delta", "text": MESSAGES_REPLY}}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                           "usage": {"output_tokens": 5}}),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+    text = "".join("event: %s\ndata: %s\n\n" % (name, json.dumps(data)) for name, data in events)
+    return text.encode(), "text/event-stream"
+
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "phantom-upstream"
@@ -571,13 +606,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 n -= k
             return
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        page = body
+        self.request_body = self.rfile.read(length) if length else b""
+        page, kind = body, "text/plain"
         if self.path == "/ip":  # what-is-my-address services: the caller's source address
             page = (self.client_address[0] + "\n").encode()
+        elif self.command == "POST" and self.path.split("?")[0] == "/v1/messages":
+            page, kind = messages_api(self.request_body)
         self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(page)))
         self.end_headers()
         self.wfile.write(page)
@@ -619,7 +655,7 @@ print("ready", flush=True)
 https.serve_forever()
 PY
   fixture_bg "$FX_NS_UP" "$d/server.stderr" python3 "$d/server.py" "$FX_UP_ADDR" "$d" \
-    "$FX_UPSTREAM_BODY" "$FX_UPSTREAM_LOG" "$FX_UPSTREAM_HELLO_LOG"
+    "$FX_UPSTREAM_BODY" "$FX_UPSTREAM_LOG" "$FX_UPSTREAM_HELLO_LOG" "$FX_MESSAGES_REPLY"
   FX_UPSTREAM_PID=$FX_LAST_PID
   if ! fixture_wait_port "$FX_NS_UP" "$FX_UP_ADDR" 443 10 "$FX_UPSTREAM_PID" ||
     ! fixture_wait_port "$FX_NS_UP" "$FX_UP_ADDR" 80 10 "$FX_UPSTREAM_PID"; then
