@@ -46,6 +46,7 @@ tls = ssl.create_default_context(cafile=args.ca)
 lock = threading.Lock()
 requests, connects, errors = [], [], {}  # (member, ok, seconds), (member, seconds), cause -> n
 idle_closed = [0]  # kept-alive connections the server had closed before their next use
+connect_starts = []  # when each new connection under load was started (for the peak rate)
 per_member = {name: {"attempted": 0, "succeeded": 0, "failed": 0} for name, _, _ in members}
 
 
@@ -61,6 +62,9 @@ def connect(member, record=True):
     conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=tls)
     conn.set_tunnel(args.host, 443, headers={"Proxy-Authorization": "Basic " + auth})
     t0 = time.monotonic()
+    if record:
+        with lock:
+            connect_starts.append(t0)
     try:
         conn.connect()
     except Exception as e:  # refused, 5xx from the bridge, TLS or timeout
@@ -254,6 +258,13 @@ latencies = [s for _, ok, s in requests if ok]
 connect_times = [s for _, s in connects]
 baseline = statistics.median(calibration) if calibration else 0.0
 succeeded = [m["succeeded"] for m in per_member.values()]
+# The busiest second and the busiest ten seconds of new connections: what the egress limit
+# (egress_rate per second, egress_burst at once) has to let through.
+per_second = {}
+for t in connect_starts:
+    per_second[int(t - t_start)] = per_second.get(int(t - t_start), 0) + 1
+peak_1s = max(per_second.values(), default=0)
+peak_10s = max((sum(per_second.get(s + i, 0) for i in range(10)) for s in per_second), default=0)
 rates = [m["succeeded"] / m["attempted"] for m in per_member.values() if m["attempted"]]
 result = {
     "members": len(members),
@@ -265,6 +276,8 @@ result = {
     "requests_failed": sum(1 for _, ok, _ in requests if not ok),
     "connections_opened": len(connect_times),
     "connections_closed_idle_by_upstream": idle_closed[0],
+    "new_connections_peak_per_1s": peak_1s,
+    "new_connections_peak_per_10s": peak_10s,
     "errors": errors,
     "latency_p50_ms": round(pct(latencies, 50) * 1000, 1) if latencies else None,
     "latency_p99_ms": round(pct(latencies, 99) * 1000, 1) if latencies else None,
@@ -291,6 +304,8 @@ print("  requests   attempted %d  succeeded %d  failed %d   (%d new connections,
                                        r["connections_opened"], r["connections_closed_idle_by_upstream"]))
 if errors:
     print("  failures   " + ", ".join("%s x%d" % (k, v) for k, v in sorted(errors.items())))
+print("  new conns  peak %d in one second, %d in ten seconds (what the egress limit must let through)"
+      % (r["new_connections_peak_per_1s"], r["new_connections_peak_per_10s"]))
 print("  latency    p50 %s ms  p99 %s ms (keep-alive and first requests)" % (r["latency_p50_ms"], r["latency_p99_ms"]))
 print("  connect    idle p50 %s ms; under load p50 %s ms, p99 %s ms: p99 extra delay %s ms"
       % (r["connect_idle_p50_ms"], r["connect_p50_ms"], r["connect_p99_ms"], r["connect_extra_p99_ms"]))
