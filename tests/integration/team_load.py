@@ -82,8 +82,9 @@ def closed_by_server(conn):
     connection has nothing to read unless the peer sent its close (EOF or a TLS alert)."""
     if conn is None or conn.sock is None:
         return False
-    readable, _, _ = select.select([conn.sock], [], [], 0)
-    return bool(readable)
+    poller = select.poll()  # not select(): a big team has descriptors above FD_SETSIZE
+    poller.register(conn.sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def request(member, conn, path):
@@ -112,7 +113,18 @@ def request(member, conn, path):
     return ok
 
 
+crashed = []  # a session that died of a bug in this script: the run is invalid
+
+
 def session(index, member, start_at):
+    try:
+        run_session(index, member, start_at)
+    except Exception as e:  # never lose a member silently: report it and fail the run
+        with lock:
+            crashed.append("%s: %r" % (member[0], e))
+
+
+def run_session(index, member, start_at):
     rng = random.Random(args.seed * 1000 + index)
     time.sleep(max(0.0, start_at - time.monotonic()))
     end = time.monotonic() + args.duration
@@ -294,6 +306,10 @@ result = {
     "fairness_max_success_rate": round(max(rates), 4) if rates else None,
     "per_member": per_member,
 }
+if crashed:
+    print("team_load: %d member sessions crashed (this script's fault; no figures): %s"
+          % (len(crashed), "; ".join(crashed[:3])), file=sys.stderr)
+    sys.exit(2)
 if args.out:
     json.dump(result, open(args.out, "w"), indent=2)
 r = result
