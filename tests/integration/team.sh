@@ -18,7 +18,10 @@ team_up() { # N
   : >"$TEAM_MEMBERS"
   for ((i = 1; i <= n; i++)); do
     printf -v name 'member%02d' "$i"
-    fixture_onboard "$name"
+    # Tunnel ports 20001…: below the kernel's ephemeral range, so that no bridge (port 0) or
+    # outgoing connection takes one before its member connects; free ports picked one by one
+    # would collide by chance in a big team.
+    fixture_onboard "$name" $((20000 + i))
     TEAM_HOMES+=("$FX_MEMBER_HOME")
     on_exit "fixture_phantom '$FX_MEMBER_HOME' disconnect"
   done
