@@ -41,7 +41,8 @@ case "$only" in
 esac
 
 if [ -n "$team" ]; then
-  case "$team" in '' | *[!0-9]* | 0) echo "bench.sh: --team takes a number of members, not $team" >&2; exit 64 ;; esac
+  case "$team" in '' | *[!0-9]*) team=x ;; esac
+  [ "$team" != x ] && [ "$((10#$team))" -gt 0 ] || { echo "bench.sh: --team takes a number of members (1 or more)" >&2; exit 64; }
   bash scripts/setup.sh
   cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHANTOM_BUILD_TESTS=OFF >/dev/null
   cmake --build build-release --target phantom phantom-admin >/dev/null

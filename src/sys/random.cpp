@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Cryptographically strong random tokens from the kernel's CSPRNG (getentropy(3), the
 // source OpenSSL seeds itself from). Not RAND_bytes: linking OpenSSL's provider machinery
-// into the binary costs every `phantom CMD` start ~0.4 ms of relocations (issue 2).
-#include <unistd.h>
+// into the binary costs every `phantom CMD` start ~0.15 ms (its CPU probe; issue 2).
+#include <sys/random.h> // getentropy: here on macOS, and on glibc >= 2.25 too
 
 #include <phantom/error.hpp>
 #include <phantom/sys/base64.hpp>

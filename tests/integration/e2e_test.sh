@@ -13,6 +13,8 @@ require_tool ssh ssh-keygen autossh curl danted /usr/sbin/sshd python3 git node 
 
 NODE_TESTS="$PHANTOM_SOURCE_DIR/tests/node"
 [ -d "$NODE_TESTS/node_modules/undici" ] || skip "tests/node has no node_modules: run scripts/setup.sh"
+CLAUDE_BIN="$NODE_TESTS/node_modules/.bin"
+[ -x "$CLAUDE_BIN/claude" ] || skip "tests/node has no Claude Code CLI: run scripts/setup.sh"
 
 fixture_entrypoint_server
 # Every name lookup made in the laptop namespace is recorded (and answered NXDOMAIN).
@@ -23,6 +25,7 @@ for _ in $(seq 1 50); do
   fixture_in "$FX_NS_CLIENT" ss -Hlun 'sport = :53' | grep -q . && break
   sleep 0.1
 done
+fixture_in "$FX_NS_CLIENT" ss -Hlun 'sport = :53' | grep -q . || fail "the DNS recorder did not start: $(cat "$FX_DIR/dns.log")"
 
 in_client() { fixture_in "$FX_NS_CLIENT" "$@"; }
 page() { fixture_phantom "$1" curl -sS --max-time 5 --cacert "$FX_CA_CERT" "https://$FX_UP_HOST/"; }
@@ -141,8 +144,6 @@ assert_contains "$(tail -n 1 "$FX_UPSTREAM_LOG")" "$FX_VPS_UP_ADDR https GET /cu
 
 # The tool phantom exists for: the real Claude Code CLI (tests/node, pinned), `phantom claude`
 # as a member types it, against a stand-in Messages API only the vps can resolve and reach.
-CLAUDE_BIN="$NODE_TESTS/node_modules/.bin"
-[ -x "$CLAUDE_BIN/claude" ] || skip "tests/node has no Claude Code CLI: run scripts/setup.sh"
 claude_shadow_before=$(sha256sum <"$shadow/.claude.json")
 claude_env=(PATH="$CLAUDE_BIN:/usr/local/bin:/usr/bin:/bin" LANG=C.UTF-8 ANTHROPIC_BASE_URL="https://$FX_UP_HOST"
   ANTHROPIC_API_KEY=sk-ant-phantom-test NODE_EXTRA_CA_CERTS="$FX_CA_CERT" CLAUDE_CODE_MAX_RETRIES=2
@@ -236,5 +237,5 @@ run_capture r fixture_phantom "$A" curl -sS --max-time 10 --cacert "$FX_CA_CERT"
 assert_not_contains "$(cat "$FX_UPSTREAM_LOG")" "/after-disable" "a disabled member's request at the upstream"
 echo "    the first request after user disable was refused (no wait)"
 
-assert_eq "" "$(cat "$DNS_LOG")" "name lookups on the laptop during the whole test"
+assert_eq "" "$(cat "$DNS_LOG")" "name lookups on the laptop from step 2 to the end"
 echo "$TEST_NAME: all checks passed"

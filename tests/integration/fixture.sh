@@ -998,7 +998,8 @@ fixture_onboard() { # NAME [LOCAL_PORT]
   ssh-keygen -q -t ed25519 -N '' -C "$name@laptop" -f "$home/.ssh/phantom_ed25519"
   FX_MEMBER_INVITE=$(fixture_admin user add "$name" --ssh-key-file "$home/.ssh/phantom_ed25519.pub") ||
     fail "phantom-admin user add $name failed"
-  [ "$(wc -l <<<"$FX_MEMBER_INVITE")" -eq 1 ] || fail "user add printed more than the invite: $FX_MEMBER_INVITE"
+  [ "$(wc -l <<<"$FX_MEMBER_INVITE")" -eq 1 ] ||
+    fail "user add printed $(wc -l <<<"$FX_MEMBER_INVITE") lines, not one invite (not shown: it holds a password)"
   printf '%s' "$FX_MEMBER_INVITE" | fixture_phantom "$home" init --invite - --yes >/dev/null ||
     fail "phantom init --invite for $name failed"
   [ -n "$port" ] || port=$(fixture_free_port "$FX_NS_CLIENT")

@@ -104,8 +104,7 @@ def request(member, conn, path):
                 record_error("status %d" % response.status)
         except Exception as e:
             record_error("request: %s" % type(e).__name__)
-    else:
-        record_error("request: no connection")
+    # (conn is None: its connect failed and was counted as the cause already)
     seconds = time.monotonic() - t0
     with lock:
         requests.append((name, ok, seconds))
@@ -154,6 +153,7 @@ def run_session(index, member, start_at):
             oldest = pool.pop(0)
             if oldest is not None:
                 oldest.close()
+            turn -= 1  # the pool moved down by one: keep the round robin where it was
             conn = connect(member)
             pool.append(conn if request(member, conn, "/session/new") else None)
             continue

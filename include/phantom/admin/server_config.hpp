@@ -44,7 +44,7 @@ struct ServerConfig {
     Rate member_rate{30, 1};                      ///< new sessions per member (Dante session.throttle)
     // The team's limit, from the load test (docs/CAPACITY.md): 100 simulated agentic members
     // peaked at 36 new connections in a second and 181 in ten; this passes that untouched.
-    Rate egress_rate{20, 1};                      ///< new connections of the whole team (iptables hashlimit)
+    Rate egress_rate{20, 1}; ///< new connections of the whole team (iptables hashlimit)
     unsigned egress_burst = 60;
 };
 

@@ -33,11 +33,13 @@ TEST_CASE("base64 encodes and decodes the RFC 4648 test vectors", "[base64]") {
 
 TEST_CASE("base64 decoding accepts only the canonical spelling", "[base64]") {
     const char* rejected[] = {
-        "",         // nothing
-        "Zg",       // unpadded
-        "Zg=",      // short padding
-        "Zm9v\n",   // whitespace
-        " Zm9v",    // leading space
+        "",       // nothing
+        "Zg",     // unpadded
+        "Zg=",    // short padding
+        "Zm9v\n", // whitespace
+        " Zm9v",  // leading space
+        "Zm9\n",  // the same at lengths the decoder has to read (multiples of 4)
+        " Zm9",     "Zm9v Zg=", "Zm9vYg\n=",
         "Zm 9v",    // inner space
         "Zg==Zg==", // padding in the middle
         "Z===",     // too much padding
