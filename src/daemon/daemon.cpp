@@ -10,6 +10,7 @@
 #include <phantom/sys/child.hpp>
 #include <phantom/sys/death_guard.hpp>
 #include <phantom/sys/fs.hpp>
+#include <phantom/sys/limits.hpp>
 #include <phantom/sys/platform.hpp>
 #include <phantom/sys/ports.hpp>
 #include <phantom/sys/process.hpp>
@@ -399,9 +400,25 @@ int run_daemon(const config::Config& config, const std::filesystem::path& home) 
         return fail(fmt::format("cannot write {}: {}", files.token.string(), written_token.error().message()),
                     "check that ~/.phantom/run is a directory you own");
     }
+    // Two descriptors per bridge connection, plus the tunnel's, the log's and the state
+    // file's: without this, macOS's default of 256 open files would make accept fail (EMFILE)
+    // long before bridge_max_connections.
+    auto options = bridge_options(config, token, password);
+    constexpr std::uint64_t k_other_files = 64;
+    const std::uint64_t open_files = sys::raise_open_files_limit(2 * options.max_connections + k_other_files);
+    if (open_files != 0 && open_files < 2 * options.max_connections + k_other_files) {
+        const auto fits =
+            static_cast<std::size_t>(open_files > k_other_files + 2 ? (open_files - k_other_files) / 2 : 1);
+        log.warn(
+            "bridge connection limit lowered",
+            fmt::format("the open-file limit ({}) allows {} of bridge_max_connections = {}; raise it with "
+                        "ulimit -n",
+                        open_files, fits, options.max_connections));
+        options.max_connections = fits;
+    }
     std::optional<bridge::Listener> listener;
     try {
-        listener.emplace(bridge_options(config, token, password),
+        listener.emplace(std::move(options),
                          [&log](std::string_view level, std::string_view event, std::string_view detail) {
                              if (level == "warn") {
                                  log.warn(event, detail);

@@ -23,8 +23,14 @@ client_py() { in_client python3 "$CLIENT_PY" "$@"; }
 on_exit 'pc disconnect'
 
 step "connect opens the bridge: port in state.json, a private token, no secret in state or log"
-run_capture r pc connect --timeout 30
+# Started with a soft limit of 128 open files (macOS starts processes at 256): the daemon
+# raises its own to what bridge_max_connections (256) needs, or the 200 concurrent
+# connections below would fail with EMFILE.
+run_capture r in_client bash -c 'ulimit -Sn 128 && exec "$@"' bash env -i HOME="$H" PATH=/usr/local/bin:/usr/bin:/bin \
+  LANG=C.UTF-8 "$PHANTOM_BIN" connect --timeout 30
 assert_eq 0 "$r_rc" "connect ($r_err)"
+soft=$(awk '/^Max open files/ {print $4}' "/proc/$(state_field pid)/limits")
+[ "$soft" -ge 576 ] || fail "the daemon's open-file limit is $soft, not raised for 256 bridge connections"
 B=$(state_field bridge_port)
 [ -n "$B" ] && [ "$B" -gt 0 ] || fail "no bridge_port in state.json"
 TOKEN=$(cat "$H/.phantom/run/token")
