@@ -33,17 +33,7 @@ t_run=$(date +%s)
 . tests/integration/lib.sh
 . tests/integration/fixture.sh
 
-# Namespaces work when one can really be made and entered (root in a container often cannot).
-can_netns() {
-  local ns="phdemo-probe-$$" rc=0
-  [ "$(id -u)" -eq 0 ] || return 1
-  ip netns add "$ns" 2>/dev/null || return 1
-  ip netns exec "$ns" true 2>/dev/null || rc=1
-  ip netns del "$ns" 2>/dev/null || true
-  return "$rc"
-}
-
-if [ "${PHANTOM_DEMO_LOOPBACK:-0}" != 1 ] && can_netns; then
+if [ "${PHANTOM_DEMO_LOOPBACK:-0}" != 1 ] && can_make_netns; then
   fixture_entrypoint_server
   say "network: laptop $FX_CLIENT_ADDR -- vps $FX_VPS_ADDR | $FX_VPS_UP_ADDR -- $FX_UP_HOST $FX_UP_ADDR"
   echo "    only the vps can reach and resolve $FX_UP_HOST; the laptop has no route and no DNS for it"

@@ -21,16 +21,7 @@ leftovers() {
     fi
   done
 }
-can_netns() {
-  local ns="phdemo-test-$$" rc=0
-  [ "$(id -u)" -eq 0 ] || return 1
-  ip netns add "$ns" 2>/dev/null || return 1
-  ip netns exec "$ns" true 2>/dev/null || rc=1
-  ip netns del "$ns" 2>/dev/null || true
-  return "$rc"
-}
-
-if can_netns; then
+if can_make_netns; then
   step "namespaces: the API sees the vps address"
   run_capture r demo
   assert_eq 0 "$r_rc" "demo ($r_err)"

@@ -44,15 +44,7 @@ wait_page() {
   done
   fail "$3"
 }
-# Pids of one member's tunnel processes: autossh/ssh with that home's known_hosts in argv.
-tunnel_pids() {
-  local p
-  for p in /proc/[0-9]*; do
-    tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "UserKnownHostsFile=$1/.phantom/known_hosts" &&
-      echo "${p#/proc/}"
-  done
-  return 0
-}
+tunnel_pids() { fixture_tunnel_pids "$1"; }
 
 step "1. onboarding: user add, init --invite, phantom curl; the upstream sees the vps"
 fixture_onboard alice

@@ -102,6 +102,9 @@
 #       add NAME --ssh-key-file`, `phantom init --invite - --yes` with the invite on stdin;
 #       LOCAL_PORT (default: a free one) for the tunnel, since members share FX_NS_CLIENT.
 #       Sets FX_MEMBER_HOME FX_MEMBER_INVITE.
+#   fixture_tunnel_pids HOME
+#       Prints the PIDs of HOME's tunnel processes (autossh and ssh, found by the known_hosts
+#       file in their argv), one per line.
 #   fixture_state HOME KEY
 #       Prints KEY of HOME's ~/.phantom/run/state.json (empty when absent).
 #   fixture_member NAME PASSWORD  (after fixture_sshd and fixture_danted)
@@ -1005,6 +1008,15 @@ fixture_onboard() { # NAME [LOCAL_PORT]
   [ -n "$port" ] || port=$(fixture_free_port "$FX_NS_CLIENT")
   sed -i "s/^local_port = .*/local_port = $port/" "$home/.phantom/config"
   FX_MEMBER_HOME=$home
+}
+
+fixture_tunnel_pids() { # HOME: autossh/ssh processes with that home's known_hosts in their argv
+  local p
+  for p in /proc/[0-9]*; do
+    tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "UserKnownHostsFile=$1/.phantom/known_hosts" &&
+      echo "${p#/proc/}"
+  done
+  return 0
 }
 
 fixture_state() { # HOME KEY

@@ -81,6 +81,17 @@ run_capture() {
   printf -v "${prefix}_rc" '%s' "$rc"
 }
 
+# can_make_netns: true when this process can really create and enter a network namespace
+# (root alone is not enough: root in a container usually cannot).
+can_make_netns() {
+  local ns="phprobe-$$-$RANDOM" rc=0
+  [ "$(id -u)" -eq 0 ] || return 1
+  ip netns add "$ns" 2>/dev/null || return 1
+  ip netns exec "$ns" true 2>/dev/null || rc=1
+  ip netns del "$ns" 2>/dev/null || true
+  return "$rc"
+}
+
 require_tool() { # name…
   local t
   for t in "$@"; do

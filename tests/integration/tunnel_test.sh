@@ -32,15 +32,7 @@ wait_page() {
   fail "$2"
 }
 state_field() { fixture_state "$H" "$1"; }
-# Pids of this user's tunnel processes: autossh/ssh with this home's known_hosts in argv.
-tunnel_pids() {
-  local p
-  for p in /proc/[0-9]*; do
-    tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "UserKnownHostsFile=$H/.phantom/known_hosts" &&
-      echo "${p#/proc/}"
-  done
-  return 0
-}
+tunnel_pids() { fixture_tunnel_pids "$H"; }
 daemon_pid() { state_field pid; }
 on_exit 'pc disconnect'
 
