@@ -86,6 +86,8 @@ std::string_view failure_name(Failure failure) {
         return "refused";
     case Failure::timeout:
         return "timeout";
+    case Failure::internal:
+        return "internal";
     case Failure::upstream_error:
     case Failure::count_:
         break;
@@ -117,7 +119,8 @@ struct Listener::Impl {
         bool opening_upstream = false; ///< the watchdog then closes only the upstream
         bool upstream_timed_out = false;
         bool body_done = true;
-        int pumps = 0; ///< relay directions still running
+        bool finished = false; ///< counted out and its slot given back (finish() ran)
+        int pumps = 0;         ///< relay directions still running
 
         Connection(tcp::socket socket, asio::any_io_executor ex)
             : client(std::move(socket)), upstream(ex), watchdog(ex) {}
@@ -140,9 +143,16 @@ struct Listener::Impl {
     };
     using ConnectionPtr = std::shared_ptr<Connection>;
 
-    void log(std::string_view level, std::string_view event, std::string_view detail) {
+    /// Never throws: a log that cannot be written (the sink throws) must not end the accept
+    /// loop (a detached coroutine would die silently and the bridge stop accepting) or a
+    /// connection half-way through its reply.
+    void log(std::string_view level, std::string_view event, std::string_view detail) noexcept {
         if (sink) {
-            sink(level, event, detail);
+            try {
+                sink(level, event, detail);
+            } catch (...) {
+                count(Failure::internal);
+            }
         }
     }
 
@@ -327,6 +337,20 @@ struct Listener::Impl {
     /// One direction of a relay: `from` to `to`, one buffer at a time (so a slow reader
     /// slows the writer: nothing is buffered beyond it); EOF becomes a half-close. The last
     /// of the two directions to end closes the connection.
+    /// Completion of a relay direction. An exception (asio::detached would drop it) ends the
+    /// direction as an error would: the connection is finished once both are done.
+    auto pump_done(ConnectionPtr self) {
+        return [this, self](const std::exception_ptr& error) {
+            if (error) {
+                count(Failure::internal);
+                self->close();
+                if (--self->pumps == 0) {
+                    finish(*self);
+                }
+            }
+        };
+    }
+
     awaitable<void> pump(ConnectionPtr self, tcp::socket& from, tcp::socket& to,
                          std::atomic<std::uint64_t>& bytes) {
         Connection& c = *self;
@@ -379,13 +403,18 @@ struct Listener::Impl {
         c.pumps = 2;
         const ConnectionPtr self = c.shared_from_this();
         asio::co_spawn(c.client.get_executor(), pump(self, c.client, c.upstream, counters.bytes_up),
-                       asio::detached);
+                       pump_done(self));
         asio::co_spawn(c.client.get_executor(), pump(self, c.upstream, c.client, counters.bytes_down),
-                       asio::detached);
+                       pump_done(self));
     }
 
-    /// The end of a connection: closed, counted out, its slot given to a waiting accept.
+    /// The end of a connection: closed, counted out, its slot given to a waiting accept
+    /// (idempotent).
     void finish(Connection& c) {
+        if (c.finished) {
+            return;
+        }
+        c.finished = true;
         c.close();
         --counters.active;
         slot_freed.cancel_one();
@@ -757,7 +786,16 @@ struct Listener::Impl {
             ++counters.active;
             ++counters.total;
             auto c = std::make_shared<Connection>(std::move(socket), io.get_executor());
-            asio::co_spawn(io, serve_and_close(c), asio::detached);
+            // Not asio::detached: it drops an exception that escapes serving (a throwing
+            // event sink, bad_alloc), and the connection's slot would never come back.
+            asio::co_spawn(io, serve_and_close(c), [this, c](const std::exception_ptr& error) {
+                if (error) {
+                    count(Failure::internal);
+                    if (c->pumps == 0) {
+                        finish(*c);
+                    }
+                }
+            });
         }
     }
 };

@@ -29,6 +29,7 @@ enum class Failure : std::size_t {
     refused,        ///< the destination refused the connection
     timeout,        ///< TTL expired or the server did not answer in time
     upstream_error, ///< any other failure of the server or the tunnel
+    internal,       ///< an exception inside the bridge (its log failed, a bug, memory exhausted)
     count_
 };
 

@@ -156,3 +156,28 @@ TEST_CASE("past max_connections new clients wait for a slot instead of failing",
     CHECK(reply.rfind("HTTP/1.1 407 ", 0) == 0); // served once the first one went
     CHECK(bridge.counters().total.load() == 2);
 }
+
+TEST_CASE("a log that cannot be written does not stop the bridge", "[listener]") {
+    // The event sink is the daemon's log. When it throws (disk full, a bug), the bridge goes
+    // on: with one slot, the limit warning is logged (it once ended the accept loop) and the
+    // second client is only served if the first one's slot came back.
+    asio::io_context io;
+    auto options = options_for(unused_port(io)); // nothing listens: each request is logged
+    options.max_connections = 1;
+    Listener bridge(options, [](std::string_view, std::string_view, std::string_view) {
+        throw std::runtime_error("the log cannot be written");
+    });
+    bridge.start();
+    for (int i = 0; i < 2; ++i) {
+        auto client = connect_to(io, bridge.port());
+        const std::string reply = round_trip(client, connect_request("example.com:443"));
+        CHECK(reply.rfind("HTTP/1.1 503 ", 0) == 0);
+    }
+    for (int i = 0; i < 100 && bridge.counters().active.load() != 0; ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    CHECK(bridge.counters().active.load() == 0);
+    CHECK(bridge.counters().total.load() == 2);
+    CHECK(bridge.counters().failures[static_cast<std::size_t>(Failure::tunnel_down)].load() == 2);
+    CHECK(bridge.counters().failures[static_cast<std::size_t>(Failure::internal)].load() >= 2);
+}
