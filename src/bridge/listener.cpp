@@ -334,9 +334,6 @@ struct Listener::Impl {
         log("warn", "bridge", fmt::format("{}: {}", target.to_string(), f.cause));
     }
 
-    /// One direction of a relay: `from` to `to`, one buffer at a time (so a slow reader
-    /// slows the writer: nothing is buffered beyond it); EOF becomes a half-close. The last
-    /// of the two directions to end closes the connection.
     /// Completion of a relay direction. An exception (asio::detached would drop it) ends the
     /// direction as an error would: the connection is finished once both are done.
     auto pump_done(ConnectionPtr self) {
@@ -351,6 +348,9 @@ struct Listener::Impl {
         };
     }
 
+    /// One direction of a relay: `from` to `to`, one buffer at a time (so a slow reader
+    /// slows the writer: nothing is buffered beyond it); EOF becomes a half-close. The last
+    /// of the two directions to end closes the connection.
     awaitable<void> pump(ConnectionPtr self, tcp::socket& from, tcp::socket& to,
                          std::atomic<std::uint64_t>& bytes) {
         Connection& c = *self;
@@ -786,8 +786,8 @@ struct Listener::Impl {
             ++counters.active;
             ++counters.total;
             auto c = std::make_shared<Connection>(std::move(socket), io.get_executor());
-            // Not asio::detached: it drops an exception that escapes serving (a throwing
-            // event sink, bad_alloc), and the connection's slot would never come back.
+            // Not asio::detached: it drops an exception that escapes serving (bad_alloc, a
+            // bug), and the connection's slot would never come back.
             asio::co_spawn(io, serve_and_close(c), [this, c](const std::exception_ptr& error) {
                 if (error) {
                     count(Failure::internal);
