@@ -405,8 +405,9 @@ int run_daemon(const config::Config& config, const std::filesystem::path& home) 
     // long before bridge_max_connections.
     auto options = bridge_options(config, token, password);
     constexpr std::uint64_t k_other_files = 64;
-    const std::uint64_t open_files = sys::raise_open_files_limit(2 * options.max_connections + k_other_files);
-    if (open_files != 0 && open_files < 2 * options.max_connections + k_other_files) {
+    const std::uint64_t needed = 2 * options.max_connections + k_other_files;
+    const std::uint64_t open_files = sys::raise_open_files_limit(needed);
+    if (open_files != 0 && open_files < needed) {
         const auto fits =
             static_cast<std::size_t>(open_files > k_other_files + 2 ? (open_files - k_other_files) / 2 : 1);
         log.warn(

@@ -16,7 +16,6 @@ step "entrypoint.sh dante and sshd start bare from an empty data directory"
 fixture_entrypoint_server
 DATA=$FX_DATA
 sshd_pid=$FX_ENTRY_SSHD_PID
-SERVER_ENV=("${FX_SERVER_ENV[@]}")
 admin() { fixture_admin "$@"; }
 assert_eq 600 "$(stat -c %a "$DATA/server.toml")" "server.toml mode"
 assert_eq 600 "$(stat -c %a "$DATA/ssh/ssh_host_ed25519_key")" "host key mode"
@@ -137,7 +136,7 @@ burst() {
   done | awk '$1 < 0.9 { fast++ } END { print fast + 0 }'
 }
 assert_eq 10 "$(burst 10)" "connections finished at once without a tight limit"
-fixture_in "$FX_NS_VPS" env "${SERVER_ENV[@]}" PHANTOM_EGRESS_RATE=2/1 PHANTOM_EGRESS_BURST=2 \
+fixture_in "$FX_NS_VPS" env "${FX_SERVER_ENV[@]}" PHANTOM_EGRESS_RATE=2/1 PHANTOM_EGRESS_BURST=2 \
   "$PHANTOM_ADMIN_BIN" ratelimit apply || fail "ratelimit apply with a low limit"
 fast=$(burst 10)
 echo "    at 2/s (burst 2): $fast of 10 new connections went through at once"
@@ -185,7 +184,7 @@ done
 run_capture r admin user add eve --ssh-key 'command="/bin/sh" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHkQndm+pjI/eEVTnA9L1JZevC5Xac/y/9SC7e5kostF'
 [ "$r_rc" -ne 0 ] || fail "a key with smuggled options was accepted"
 # Missing tools: the one line names the package.
-without_tools() { fixture_in "$FX_NS_VPS" env "${SERVER_ENV[@]}" PATH=/nonexistent "$PHANTOM_ADMIN_BIN" "$@"; }
+without_tools() { fixture_in "$FX_NS_VPS" env "${FX_SERVER_ENV[@]}" PATH=/nonexistent "$PHANTOM_ADMIN_BIN" "$@"; }
 run_capture r without_tools user add eve
 assert_eq 69 "$r_rc" "user add without danted"
 assert_contains "$r_err" "danted is not installed" "missing danted named"
