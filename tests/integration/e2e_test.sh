@@ -30,20 +30,7 @@ fixture_in "$FX_NS_CLIENT" ss -Hlun 'sport = :53' | grep -q . || fail "the DNS r
 in_client() { fixture_in "$FX_NS_CLIENT" "$@"; }
 page() { fixture_phantom "$1" curl -sS --max-time 5 --cacert "$FX_CA_CERT" "https://$FX_UP_HOST/"; }
 last_hello() { tail -n 1 "$FX_UPSTREAM_HELLO_LOG" | awk '{print $2, $3}'; }
-# wait_page HOME TENTHS WHAT: polls until the page comes through, at most TENTHS tenths of a
-# second; prints the milliseconds it took, or fails the test.
-wait_page() {
-  local t0 i
-  t0=$(date +%s%N)
-  for ((i = 0; i < $2; i++)); do
-    if [ "$(page "$1" 2>/dev/null)" = "$FX_UPSTREAM_BODY" ]; then
-      echo $((($(date +%s%N) - t0) / 1000000))
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "$3"
-}
+wait_page() { fixture_wait_page "$2" "$3" page "$1"; } # HOME TENTHS WHAT
 tunnel_pids() { fixture_tunnel_pids "$1"; }
 
 step "1. onboarding: user add, init --invite, phantom curl; the upstream sees the vps"

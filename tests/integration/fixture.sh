@@ -102,6 +102,9 @@
 #       add NAME --ssh-key-file`, `phantom init --invite - --yes` with the invite on stdin;
 #       LOCAL_PORT (default: a free one) for the tunnel, since members share FX_NS_CLIENT.
 #       Sets FX_MEMBER_HOME FX_MEMBER_INVITE.
+#   fixture_wait_page TENTHS WHAT CMD…
+#       Polls CMD (every 0.1 s, at most TENTHS times) until it prints FX_UPSTREAM_BODY; prints
+#       the milliseconds that took, or fails the test with WHAT.
 #   fixture_tunnel_pids HOME
 #       Prints the PIDs of HOME's tunnel processes (autossh and ssh, found by the known_hosts
 #       file in their argv), one per line.
@@ -1008,6 +1011,20 @@ fixture_onboard() { # NAME [LOCAL_PORT]
   [ -n "$port" ] || port=$(fixture_free_port "$FX_NS_CLIENT")
   sed -i "s/^local_port = .*/local_port = $port/" "$home/.phantom/config"
   FX_MEMBER_HOME=$home
+}
+
+fixture_wait_page() { # TENTHS WHAT CMD…: polls CMD until it prints the upstream page
+  local t0 i tenths=$1 what=$2
+  shift 2
+  t0=$(date +%s%N)
+  for ((i = 0; i < tenths; i++)); do
+    if [ "$("$@" 2>/dev/null)" = "$FX_UPSTREAM_BODY" ]; then
+      echo $((($(date +%s%N) - t0) / 1000000))
+      return 0
+    fi
+    sleep 0.1
+  done
+  fail "$what"
 }
 
 fixture_tunnel_pids() { # HOME: autossh/ssh processes with that home's known_hosts in their argv

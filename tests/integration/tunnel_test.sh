@@ -17,20 +17,7 @@ through() { # curl through the tunnel's local port with the member's credentials
   fixture_in "$FX_NS_CLIENT" curl -sS --max-time 5 --cacert "$FX_CA_CERT" \
     -x "socks5h://alice:${1:-pw1}@127.0.0.1:17080" "https://$FX_UP_HOST/"
 }
-# wait_page TENTHS WHAT: polls until the page comes through the tunnel, at most TENTHS
-# tenths of a second; prints the milliseconds it took, or fails the test.
-wait_page() {
-  local t0 i
-  t0=$(date +%s%N)
-  for ((i = 0; i < $1; i++)); do
-    if [ "$(through 2>/dev/null)" = "$FX_UPSTREAM_BODY" ]; then
-      echo $((($(date +%s%N) - t0) / 1000000))
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "$2"
-}
+wait_page() { fixture_wait_page "$1" "$2" through; } # TENTHS WHAT
 state_field() { fixture_state "$H" "$1"; }
 tunnel_pids() { fixture_tunnel_pids "$H"; }
 daemon_pid() { state_field pid; }
