@@ -17,6 +17,8 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <thread>
 
 namespace phantom::bridge {
@@ -143,6 +145,14 @@ struct Listener::Impl {
     };
     using ConnectionPtr = std::shared_ptr<Connection>;
 
+    /// A tunnel connection opened and greeted (in dante mode also logged in) before a client
+    /// needs it, so the next request goes out at once: that saves the connect and a round
+    /// trip to the tunnel, and in dante mode two round trips to the server. At most one, made
+    /// after the tunnel answered a request; dropped when the tunnel closes it or after
+    /// options.spare_lifetime, and then not replaced until the next request.
+    ConnectionPtr spare;
+    bool spare_opening = false;
+
     /// Never throws: a log that cannot be written (the sink throws) must not end the accept
     /// loop (a detached coroutine would die silently and the bridge stop accepting) or a
     /// connection half-way through its reply.
@@ -248,6 +258,29 @@ struct Listener::Impl {
 
     awaitable<std::optional<UpstreamFailure>> negotiate_upstream(Connection& c, const Target& target) {
         c.touch(options.handshake_timeout);
+        if (!take_spare(c)) {
+            auto failure = co_await greet_upstream(c);
+            if (failure) {
+                co_return failure;
+            }
+        }
+        auto failure = co_await request_upstream(c, target);
+        co_return failure;
+    }
+
+    /// The failure of a tunnel connection that closed or fell silent before it answered.
+    static UpstreamFailure lost(const Connection& c, std::chrono::seconds handshake_timeout) {
+        const bool late = c.upstream_timed_out;
+        return UpstreamFailure{
+            late ? Failure::timeout : Failure::tunnel_down,
+            late ? fmt::format("no answer through the tunnel within {} s", handshake_timeout.count())
+                 : std::string("the tunnel closed the connection (server unreachable?)"),
+            late ? 504 : 503, late ? socks5::Reply::ttl_expired : socks5::Reply::general_failure};
+    }
+
+    /// Connects to the tunnel's port and completes the SOCKS greeting (and, in dante mode,
+    /// the member's login): what precedes a request, and all a spare connection does.
+    awaitable<std::optional<UpstreamFailure>> greet_upstream(Connection& c) {
         const tcp::endpoint tunnel(asio::ip::address_v4::loopback(), options.tunnel_port);
         auto [ec] = co_await c.upstream.async_connect(tunnel, nothrow);
         if (ec && c.upstream_timed_out) {
@@ -265,15 +298,6 @@ struct Listener::Impl {
         }
         boost::system::error_code ignored;
         c.upstream.set_option(tcp::no_delay(true), ignored);
-        const auto lost = [&] {
-            const bool late = c.upstream_timed_out;
-            return UpstreamFailure{
-                late ? Failure::timeout : Failure::tunnel_down,
-                late ? fmt::format("no answer through the tunnel within {} s",
-                                   options.handshake_timeout.count())
-                     : std::string("the tunnel closed the connection (server unreachable?)"),
-                late ? 504 : 503, late ? socks5::Reply::ttl_expired : socks5::Reply::general_failure};
-        };
         // One message at a time, each sent only after the previous answer: sshd forwards
         // without TCP_NODELAY (no tty), so it holds each answer after the first until the
         // one before is acknowledged, and an idle ssh client acknowledges 40 ms late. Our
@@ -284,7 +308,7 @@ struct Listener::Impl {
         const std::string greeting = socks5::client_greeting(with_password);
         auto method = co_await ask(c, greeting, socks5::parse_method_selection);
         if (method.status != decltype(method)::Status::complete) {
-            co_return lost();
+            co_return lost(c, options.handshake_timeout);
         }
         if (method.value != (with_password ? socks5::k_method_password : socks5::k_method_none)) {
             co_return UpstreamFailure{
@@ -298,18 +322,25 @@ struct Listener::Impl {
                                                                       options.tunnel_credentials->second);
             auto status = co_await ask(c, login, socks5::parse_password_status);
             if (status.status != decltype(status)::Status::complete) {
-                co_return lost();
+                co_return lost(c, options.handshake_timeout);
             }
             if (!status.value) {
                 co_return UpstreamFailure{Failure::upstream_auth, "the server refused your member password",
                                           502, socks5::Reply::not_allowed};
             }
         }
+        co_return std::nullopt;
+    }
+
+    /// Asks the greeted tunnel connection for `target`, by name.
+    awaitable<std::optional<UpstreamFailure>> request_upstream(Connection& c, const Target& target) {
         const std::string request = socks5::client_connect(target);
         auto reply = co_await ask(c, request, socks5::parse_reply);
         if (reply.status != decltype(reply)::Status::complete) {
-            co_return lost();
+            co_return lost(c, options.handshake_timeout);
         }
+        // The tunnel answers: have the next connection ready.
+        prepare_spare();
         if (reply.value != socks5::Reply::succeeded) {
             UpstreamFailure f{failure_of(reply.value), std::string(socks5::describe(reply.value)),
                               socks5::http_status(reply.value), reply.value};
@@ -322,6 +353,64 @@ struct Listener::Impl {
             co_return f;
         }
         co_return std::nullopt;
+    }
+
+    /// Moves the spare's greeted socket into `c`; false when there is none.
+    bool take_spare(Connection& c) {
+        if (!spare) {
+            return false;
+        }
+        const ConnectionPtr s = std::exchange(spare, nullptr);
+        boost::system::error_code ignored;
+        s->upstream.cancel(ignored); // ends keep_spare's wait before the socket moves
+        c.upstream = std::move(s->upstream);
+        c.upstream_buffer = std::move(s->upstream_buffer);
+        s->close();
+        return true;
+    }
+
+    /// Starts greeting a spare tunnel connection unless one is ready or on its way.
+    void prepare_spare() {
+        if (options.spare_lifetime.count() <= 0 || spare || spare_opening || !acceptor.is_open()) {
+            return;
+        }
+        spare_opening = true;
+        auto s = std::make_shared<Connection>(tcp::socket(io), io.get_executor());
+        asio::co_spawn(io, keep_spare(s), [this, s](const std::exception_ptr& error) {
+            if (error) {
+                count(Failure::internal);
+                spare_opening = false;
+                if (spare == s) {
+                    spare.reset();
+                }
+                s->close();
+            }
+        });
+    }
+
+    /// Greets the spare `self`, offers it until it is taken, the tunnel closes it or its
+    /// lifetime ends (the watchdog closes it then), and drops it.
+    awaitable<void> keep_spare(ConnectionPtr self) {
+        Connection& s = *self;
+        s.deadline = std::chrono::steady_clock::now() + options.handshake_timeout;
+        asio::co_spawn(io, watch(self), asio::detached);
+        s.opening_upstream = true;
+        auto failure = co_await greet_upstream(s);
+        s.opening_upstream = false;
+        spare_opening = false;
+        if (failure || s.closed) {
+            s.close(); // a real request will meet and report the same failure
+            co_return;
+        }
+        s.touch(options.spare_lifetime);
+        spare = self;
+        // Readable before any request means closed by the tunnel (ssh restarted, the server
+        // gave up on it); aborted means taken or expired.
+        co_await s.upstream.async_wait(tcp::socket::wait_read, nothrow);
+        if (spare == self) {
+            spare.reset();
+        }
+        s.close();
     }
 
     void report(const UpstreamFailure& f, const Target& target) {
@@ -815,6 +904,16 @@ Listener::Listener(ListenerOptions options, EventSink sink) : m_impl(std::make_u
     if (!ec) {
         m_impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
     }
+#if defined(TCP_DEFER_ACCEPT)
+    if (!ec) {
+        // Both protocols have the client speak first: accept once its first bytes are in,
+        // one wake-up instead of two (accept, then read). The kernel accepts a silent client
+        // after a second anyway. Linux only; elsewhere accept() wakes at once.
+        const int seconds = 1;
+        ::setsockopt(m_impl->acceptor.native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds,
+                     sizeof seconds);
+    }
+#endif
     if (ec) {
         throw Error(fmt::format("cannot listen on 127.0.0.1:{} for the bridge: {}", m_impl->options.port,
                                 ec.message()),

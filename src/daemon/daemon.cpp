@@ -249,6 +249,13 @@ bridge::ListenerOptions bridge_options(const config::Config& config, const std::
     if (password) {
         options.tunnel_credentials = std::make_pair(config.auth.socks_user, *password);
     }
+    // A spare tunnel connection in direct mode: ssh -D answers its greeting itself and never
+    // times it out. Not in dante mode: the spare's greeting crosses the server while the
+    // request before it is answered, and sshd (no TCP_NODELAY without a tty) then holds that
+    // answer for the client's delayed ACK: 40 ms per request on the bench (5.7 -> 45 ms).
+    if (!password) {
+        options.spare_lifetime = std::chrono::seconds(120);
+    }
     options.max_connections = static_cast<std::size_t>(config.tunnel.bridge_max_connections);
     options.idle_timeout = std::chrono::seconds(config.tunnel.bridge_idle_timeout);
     return options;

@@ -187,6 +187,44 @@ TOKEN=$(cat "$H/.phantom/run/token")
 run_capture r client_py idle "$B" "$TOKEN" "$FX_UP_HOST" 10
 assert_contains "$r_out" "closed after" "idle connection ($r_err)"
 
+step "direct mode: a spare tunnel connection waits greeted; one the tunnel dropped is not used"
+HD=$(new_home member-direct)
+mkdir -m 0700 "$HD/.ssh"
+ssh-keygen -q -t ed25519 -N '' -C bridge-direct -f "$HD/.ssh/phantom_ed25519"
+fixture_add_key "$HD/.ssh/phantom_ed25519.pub" direct
+fixture_phantom "$HD" init --yes --mode direct --host "$FX_VPS_ADDR" --host-key "$FX_HOSTKEY_PUB" </dev/null >/dev/null
+tunnel_port=$(fixture_free_port "$FX_NS_CLIENT")
+sed -i "s/^local_port = [0-9]*/local_port = $tunnel_port/" "$HD/.phantom/config"
+fixture_phantom "$HD" connect --timeout 30 >/dev/null || fail "the direct-mode member did not connect"
+on_exit "fixture_phantom '$HD' disconnect"
+BD=$(fixture_state "$HD" bridge_port)
+TD=$(cat "$HD/.phantom/run/token")
+ddpid=$(fixture_state "$HD" pid)
+# The daemon's established connections to the tunnel's port, from ss (client namespace).
+to_tunnel() { in_client ss -Htnp state established | grep " 127.0.0.1:$tunnel_port " | grep -c "pid=$ddpid," || true; }
+run_capture r client_py load "$BD" "$TD" "$FX_UP_HOST" 1 1
+assert_eq "ok=1 failed=0 " "$r_out" "first request in direct mode"
+sleep 0.3
+assert_eq 1 "$(to_tunnel)" "connections the idle daemon holds to the tunnel (the spare)"
+fds_before=$(ls "/proc/$ddpid/fd" | wc -l)
+run_capture r client_py load "$BD" "$TD" "$FX_UP_HOST" 200 1
+assert_eq "ok=200 failed=0 " "$r_out" "sequential connections, each on the spare greeted before it"
+sleep 0.3
+assert_eq "$fds_before" "$(ls "/proc/$ddpid/fd" | wc -l)" "daemon fds before and after 200 requests"
+assert_eq 1 "$(to_tunnel)" "spares held after 200 requests"
+apid=$(fixture_state "$HD" tunnel_pid)
+ssh_pid=$(awk '{print $1}' "/proc/$apid/task/$apid/children")
+[ -n "$ssh_pid" ] || fail "no ssh under autossh $apid"
+kill -9 "$ssh_pid" # the spare's socket is closed under it
+for _ in $(seq 50); do # gone (or a zombie): its listening socket is closed
+  grep -q '^State:.*Z' "/proc/$ssh_pid/status" 2>/dev/null || [ ! -d "/proc/$ssh_pid" ] && break
+  sleep 0.05
+done
+# ssh -D listens once it is authenticated: the port accepting means the new ssh is ready.
+fixture_wait_port "$FX_NS_CLIENT" 127.0.0.1 "$tunnel_port" 15 || fail "the direct tunnel did not come back"
+run_capture r client_py load "$BD" "$TD" "$FX_UP_HOST" 1 1
+assert_eq "ok=1 failed=0 " "$r_out" "the first request after ssh was killed (not sent on the dead spare)"
+
 step "disconnect removes the token"
 pc disconnect >/dev/null
 [ ! -e "$H/.phantom/run/token" ] || fail "run/token left after disconnect"

@@ -54,6 +54,9 @@ struct ListenerOptions {
     std::size_t max_connections = 256;
     std::chrono::seconds idle_timeout{300};
     std::chrono::seconds handshake_timeout{30}; ///< for the client's request and the tunnel's answer
+    /// How long a spare tunnel connection (greeted ahead of the next request) is kept
+    /// unused; below the server's negotiation timeout. 0 = no spare.
+    std::chrono::seconds spare_lifetime{0};
     HttpLimits limits;
 };
 
