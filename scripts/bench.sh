@@ -179,7 +179,7 @@ fi
 
 if [ -z "$only" ] || [ "$only" = bridge ]; then
   if can_netns; then
-    PHANTOM_BIN=$phantom bash scripts/bench_bridge.sh "$work/bridge.json" 3 30
+    PHANTOM_BIN=$phantom bash scripts/bench_bridge.sh "$work/bridge.json" 3 100
   else
     echo "bridge overhead: not measured (needs root and ip netns)"
   fi

@@ -8,6 +8,9 @@
 #                 http://phantom:TOKEN@127.0.0.1:B (HTTP CONNECT): (c) - (b) is the bridge
 #   (c') the same bridge as a SOCKS5 server (socks5h://phantom:TOKEN@…), for information
 #   (d)  dante    a phantom member in dante mode (bridge -> ssh -L -> Dante), for information
+#   (e)  floor    curl -x socks5h:// through a C relay that only copies bytes (scripts/
+#                 relay_floor.c) to the same ssh -D: (e) - (b) is what any extra hop costs
+#                 on this machine, the part of (c) - (b) that no bridge can avoid
 # Figures: throughput of a BYTES HTTPS download (median of BULK_RUNS per path; with the CPU
 # seconds the bridge's daemon and the plain ssh spend per GiB) and time to first byte of a
 # small GET (median of TTFB_RUNS per path), over HTTPS and over plain HTTP through the same
@@ -43,6 +46,12 @@ fixture_wait_port "$FX_NS_CLIENT" 127.0.0.1 "$socks_port" 15 "$ssh_pid" || {
   fail "the plain ssh -D did not come up"
 }
 
+# (e): the do-nothing relay in front of the same ssh -D.
+cc -O2 -o "$T/relay_floor" "$here/relay_floor.c"
+floor_port=$(fixture_free_port "$FX_NS_CLIENT")
+fixture_bg "$FX_NS_CLIENT" "$T/relay_floor.log" "$T/relay_floor" "$floor_port" "$socks_port"
+fixture_wait_port "$FX_NS_CLIENT" 127.0.0.1 "$floor_port" 5 "$FX_LAST_PID" || fail "the floor relay did not start"
+
 # (c): a direct-mode member, set up as fixture_member does for dante mode. Its tunnel port
 # must differ from the dante member's (both daemons run in the client namespace at once).
 HD=$(new_home member-direct)
@@ -69,7 +78,7 @@ proxy_c_socks=$(bridge_url socks5h "$HD")
 proxy_d=$(bridge_url http "$HX")
 bridge_pid=$(fixture_state "$HD" pid)
 
-paths=(direct sshd bridge bridge_socks dante)
+paths=(direct sshd bridge bridge_socks dante floor)
 # fetch PATH URL FORMAT [CURL ARGS…]: one curl by PATH, printing only the -w FORMAT. -p: an
 # HTTP proxy gets CONNECT for http:// URLs too, as it always does for https://.
 fetch() {
@@ -82,6 +91,7 @@ fetch() {
   bridge) fixture_in "$FX_NS_CLIENT" curl "${args[@]}" -p -x "$proxy_c" "$url" ;;
   bridge_socks) fixture_in "$FX_NS_CLIENT" curl "${args[@]}" -x "$proxy_c_socks" "$url" ;;
   dante) fixture_in "$FX_NS_CLIENT" curl "${args[@]}" -p -x "$proxy_d" "$url" ;;
+  floor) fixture_in "$FX_NS_CLIENT" curl "${args[@]}" -x "socks5h://127.0.0.1:$floor_port" "$url" ;;
   esac
 }
 # The paths in a rotated order for round ROUND: each path takes each position in turn.
@@ -133,13 +143,14 @@ data = collections.defaultdict(list)
 for line in open(sys.argv[3]):
     figure, path, value = line.split()
     data[figure, path].append(float(value))
-names = ["direct", "sshd", "bridge", "bridge_socks", "dante"]
+names = ["direct", "sshd", "bridge", "bridge_socks", "dante", "floor"]
 labels = {
     "direct": "(a)  direct, curl in the vps (no tunnel)",
     "sshd": "(b)  plain ssh -D, socks5h://",
     "bridge": "(c)  bridge (HTTP CONNECT) -> ssh -D",
     "bridge_socks": "(c') bridge (SOCKS5) -> ssh -D",
     "dante": "(d)  bridge (HTTP CONNECT) -> ssh -L -> Dante",
+    "floor": "(e)  copy-only C relay -> ssh -D (floor)",
 }
 med = statistics.median
 mib = {n: [x / 2**20 for x in data["bulk", n]] for n in names}
@@ -161,6 +172,9 @@ added_ms = med(http["bridge"]) - med(http["sshd"])
 added_ci = diff_ci(http["bridge"], http["sshd"])
 added_https_ms = med(https["bridge"]) - med(https["sshd"])
 added_https_ci = diff_ci(https["bridge"], https["sshd"])
+floor_ms = med(http["floor"]) - med(http["sshd"])
+floor_ci = diff_ci(http["floor"], http["sshd"])
+floor_pct = (1 - b["floor"] / b["sshd"]) * 100
 target_pct, target_ms = 5.0, 0.2
 r3 = lambda xs: [round(x, 3) for x in xs]
 result = {
@@ -177,6 +191,9 @@ result = {
     "bridge_added_ms_per_connection_ci95": r3(added_ci),
     "bridge_added_ms_per_connection_https": round(added_https_ms, 3),
     "bridge_added_ms_per_connection_https_ci95": r3(added_https_ci),
+    "floor_added_ms_per_connection": round(floor_ms, 3),
+    "floor_added_ms_per_connection_ci95": r3(floor_ci),
+    "floor_throughput_cost_pct": round(floor_pct, 2),
     "target_throughput_cost_pct": target_pct,
     "target_added_ms": target_ms,
     "meets_throughput_target": cost_pct < target_pct,
@@ -203,6 +220,9 @@ print(f"  (c) - (b) per connection, plain HTTP: {added_ms:+.3f} ms, 95 % CI {add
       f"(target < {target_ms:g} ms: {verdict(added_ms < target_ms)})")
 print(f"  (c) - (b) per connection, HTTPS:      {added_https_ms:+.3f} ms, 95 % CI "
       f"{added_https_ci[0]:+.3f}..{added_https_ci[1]:+.3f} (ssh's ~40 ms delayed-ACK wait: information only)")
+print(f"  the floor, (e) - (b): {floor_ms:+.3f} ms per connection, 95 % CI {floor_ci[0]:+.3f}..{floor_ci[1]:+.3f}; "
+      f"throughput cost {floor_pct:.1f} %: any extra hop costs this here, the bridge's own part is "
+      f"{added_ms - floor_ms:+.3f} ms")
 if len(mib["sshd"]) > 1 and spread > target_pct:
     print(f"  note: the runs of (b) or (c) spread {spread:.0f} % (max - min, of the median), more than "
           f"the {target_pct:g} % target: the throughput verdict is within this machine's noise; the CPU "
