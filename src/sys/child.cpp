@@ -171,6 +171,17 @@ std::optional<std::vector<std::string>> process_command_line(int pid) {
     return argv;
 }
 
+std::optional<std::string> process_name(int pid) {
+    auto text = read_file("/proc/" + std::to_string(pid) + "/comm");
+    if (!text || text->empty()) {
+        return std::nullopt;
+    }
+    if (text->back() == '\n') {
+        text->pop_back();
+    }
+    return *text;
+}
+
 std::vector<int> all_processes() {
     std::vector<int> pids;
     std::error_code ec;

@@ -15,6 +15,7 @@
 #include <boost/process/io.hpp>
 
 #include <cerrno>
+#include <csignal>
 #include <future>
 #include <system_error>
 
@@ -68,6 +69,11 @@ Process& Process::inherit_stdio(bool inherit) {
     return *this;
 }
 
+Process& Process::timeout(std::chrono::milliseconds limit) {
+    m_timeout = limit;
+    return *this;
+}
+
 boost::system::result<ProcessResult> Process::run() const {
     const auto exe = detail::find_child_program(m_program, m_env);
     if (!exe) {
@@ -95,11 +101,22 @@ boost::system::result<ProcessResult> Process::run() const {
         if (ec) {
             return boost::system::error_code(ec.value(), boost::system::system_category());
         }
-        io.run();
+        if (!m_timeout) {
+            io.run();
+        } else if (io.run_for(*m_timeout); !io.stopped()) {
+            std::error_code ignored;
+            child.terminate(ignored);
+            result.timed_out = true;
+            // Its pipes close with it, unless a grandchild still holds them: bounded too.
+            io.run_for(std::chrono::seconds(1));
+        }
         child.wait();
-        result.exit_code = child.exit_code();
-        result.out = out.get();
-        result.err = err.get();
+        result.exit_code = result.timed_out ? 128 + SIGKILL : child.exit_code();
+        const auto ready = [](std::future<std::string>& f) {
+            return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready ? f.get() : std::string();
+        };
+        result.out = ready(out);
+        result.err = ready(err);
     } catch (const bp::process_error& e) {
         return boost::system::error_code(e.code().value(), boost::system::system_category());
     }

@@ -47,6 +47,10 @@ bool stderr_is_terminal() noexcept {
     return ::isatty(STDERR_FILENO) == 1;
 }
 
+bool stdout_is_terminal() noexcept {
+    return ::isatty(STDOUT_FILENO) == 1;
+}
+
 std::string read_stdin_secret() {
     std::string data{std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>()};
     // `echo pw | phantom init --password-stdin` and printf without newline both work, like

@@ -61,24 +61,19 @@ void check(const std::optional<std::string>& problem, std::string_view what) {
     }
 }
 
-} // namespace
-
-std::vector<std::string> ssh_arguments(const config::Config& config, const TunnelPaths& paths,
-                                       std::uint16_t local_port) {
+/// The options the tunnel and doctor's login check share: key, pinned host key, timeouts,
+/// no sharing or forwarding of anything else, port and user; `tunnel` adds
+/// ExitOnForwardFailure.
+std::vector<std::string> common_options(const config::Config& config, const TunnelPaths& paths,
+                                        int connect_timeout, bool tunnel) {
     // Config validation already enforces these; checked again here because the values go
     // into another program's argv (a host starting with '-' would be an ssh option).
     check(config::check_host(config.server.host), "server.host");
     check(config::check_user_name(config.server.user), "server.user");
-    if (config.tunnel.mode == config::Mode::dante) {
-        check(config::check_host(config.tunnel.dante_host), "tunnel.dante_host");
+    if (config.server.port == 0) {
+        throw Error("the server port is 0", "fix the ports in ~/.phantom/config");
     }
-    if (local_port == 0 || config.server.port == 0 ||
-        (config.tunnel.mode == config::Mode::dante && config.tunnel.dante_port == 0)) {
-        throw Error("a tunnel port is 0", "fix the ports in ~/.phantom/config");
-    }
-
-    std::vector<std::string> args = {
-        "-N",
+    std::vector<std::string> options = {
         "-T",
         "-o",
         "BatchMode=yes",
@@ -97,31 +92,51 @@ std::vector<std::string> ssh_arguments(const config::Config& config, const Tunne
         // ssh never rewrites the pinned file behind phantom's back.
         "-o",
         "UpdateHostKeys=no",
-        "-o",
-        "ExitOnForwardFailure=yes",
-        "-o",
-        fmt::format("ServerAliveInterval={}", config.tunnel.server_alive_interval),
-        "-o",
-        fmt::format("ServerAliveCountMax={}", config.tunnel.server_alive_count_max),
-        "-o",
-        fmt::format("ConnectTimeout={}", config.tunnel.connect_timeout),
-        // A user's ControlMaster auto would let this ssh ride on (or become) a shared master
-        // whose options are not ours, and whose death would take the tunnel with it.
-        "-o",
-        "ControlMaster=no",
-        "-o",
-        "ControlPath=none",
-        "-o",
-        "PermitLocalCommand=no",
-        "-o",
-        "ForwardAgent=no",
-        "-o",
-        "ForwardX11=no",
-        "-p",
-        std::to_string(config.server.port),
-        "-l",
-        config.server.user,
     };
+    if (tunnel) {
+        options.insert(options.end(), {"-o", "ExitOnForwardFailure=yes"});
+    }
+    options.insert(options.end(),
+                   {
+                       "-o",
+                       fmt::format("ServerAliveInterval={}", config.tunnel.server_alive_interval),
+                       "-o",
+                       fmt::format("ServerAliveCountMax={}", config.tunnel.server_alive_count_max),
+                       "-o",
+                       fmt::format("ConnectTimeout={}", connect_timeout),
+                       // A user's ControlMaster auto would let this ssh ride on (or become) a shared master
+                       // whose options are not ours, and whose death would take the tunnel with it.
+                       "-o",
+                       "ControlMaster=no",
+                       "-o",
+                       "ControlPath=none",
+                       "-o",
+                       "PermitLocalCommand=no",
+                       "-o",
+                       "ForwardAgent=no",
+                       "-o",
+                       "ForwardX11=no",
+                       "-p",
+                       std::to_string(config.server.port),
+                       "-l",
+                       config.server.user,
+                   });
+    return options;
+}
+
+} // namespace
+
+std::vector<std::string> ssh_arguments(const config::Config& config, const TunnelPaths& paths,
+                                       std::uint16_t local_port) {
+    if (config.tunnel.mode == config::Mode::dante) {
+        check(config::check_host(config.tunnel.dante_host), "tunnel.dante_host");
+    }
+    if (local_port == 0 || (config.tunnel.mode == config::Mode::dante && config.tunnel.dante_port == 0)) {
+        throw Error("a tunnel port is 0", "fix the ports in ~/.phantom/config");
+    }
+    std::vector<std::string> args = {"-N"};
+    const auto common = common_options(config, paths, config.tunnel.connect_timeout, true);
+    args.insert(args.end(), common.begin(), common.end());
     // Not ClearAllForwardings=yes: it also drops forwards given on the command line (ours).
     // A LocalForward/DynamicForward in the user's ~/.ssh/config for the same host is
     // therefore added too, and with ExitOnForwardFailure a busy port there stops the tunnel;
@@ -160,6 +175,14 @@ std::map<std::string, std::string> autossh_environment() {
     // by scripts/bench.sh); 5 s keeps recovery inside the 10 s target. With -M 0 poll has
     // no other use.
     return {{"AUTOSSH_GATETIME", "0"}, {"AUTOSSH_POLL", "5"}};
+}
+
+std::vector<std::string> ssh_login_arguments(const config::Config& config, const TunnelPaths& paths,
+                                             int connect_timeout) {
+    auto args = common_options(config, paths, connect_timeout, false);
+    // Only the login is tried: forwards from the user's ~/.ssh/config would bind ports.
+    args.insert(args.end(), {"-o", "ClearAllForwardings=yes", "--", config.server.host});
+    return args;
 }
 
 } // namespace phantom::tunnel

@@ -50,6 +50,9 @@ bool send_signal(int pid, int signal) noexcept;
 /// signalling it.
 std::optional<std::vector<std::string>> process_command_line(int pid);
 
+/// The executable's name of `pid` as `ps -o comm` shows it (Linux /proc/PID/comm, at most 15
+/// characters); nullopt when the process is gone or the OS has no /proc.
+std::optional<std::string> process_name(int pid);
 /// Every pid on the system we can see (Linux /proc); empty where there is no /proc.
 std::vector<int> all_processes();
 

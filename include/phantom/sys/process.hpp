@@ -6,6 +6,7 @@
 
 #include <boost/system/result.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@ struct ProcessResult {
     int exit_code = 0;
     std::string out;
     std::string err;
+    bool timed_out = false; ///< killed (SIGKILL) when its time limit ran out
 };
 
 /// Builds a child process from an explicit argv. The environment is inherited unless
@@ -34,6 +36,9 @@ public:
     Process& stdin_data(std::string data);
     /// Lets the child use this process's stdin/stdout/stderr (interactive tools).
     Process& inherit_stdio(bool inherit = true);
+    /// Kills the child (SIGKILL) when it runs longer than `limit`; run() then returns what it
+    /// printed so far with timed_out set. Not for inherited stdio.
+    Process& timeout(std::chrono::milliseconds limit);
 
     /// Runs to completion, capturing stdout/stderr unless inherited. Fails when the program
     /// cannot be started (not found, not executable).
@@ -49,6 +54,7 @@ private:
     std::optional<Environment> m_env;
     std::optional<std::string> m_stdin;
     bool m_inherit = false;
+    std::optional<std::chrono::milliseconds> m_timeout;
 };
 
 /// Finds `name` on `path_value` (a PATH string) the way execvp does; names containing a

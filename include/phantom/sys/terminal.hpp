@@ -19,6 +19,9 @@ bool stdin_is_terminal() noexcept;
 /// True when standard error is a terminal (progress output makes sense).
 bool stderr_is_terminal() noexcept;
 
+/// True when standard output is a terminal (colour makes sense).
+bool stdout_is_terminal() noexcept;
+
 /// Reads all of stdin, dropping one trailing newline (for --password-stdin).
 std::string read_stdin_secret();
 

@@ -31,6 +31,13 @@ struct TunnelPaths {
 std::vector<std::string> ssh_arguments(const config::Config& config, const TunnelPaths& paths,
                                        std::uint16_t local_port);
 
+/// ssh_arguments()' options for a login without a tunnel: no -N, no forwards (also none
+/// from ~/.ssh/config), `ConnectTimeout=connect_timeout`. The server's forced command
+/// (nologin) answers the session, so ssh's exit status is 255 exactly when ssh itself
+/// failed (connection, host key, authentication): what `phantom doctor` checks.
+std::vector<std::string> ssh_login_arguments(const config::Config& config, const TunnelPaths& paths,
+                                             int connect_timeout);
+
 /// `-M 0` followed by ssh_arguments(), with one more `--` before ssh's: autossh (1.4g)
 /// parses its argv with getopt, which consumes the first `--`, and hands the rest to ssh
 /// verbatim. The monitor port is off: ssh's ServerAlive does the detection, phantom's

@@ -14,6 +14,7 @@ using phantom::config::Mode;
 using phantom::tunnel::autossh_arguments;
 using phantom::tunnel::autossh_environment;
 using phantom::tunnel::ssh_arguments;
+using phantom::tunnel::ssh_login_arguments;
 using phantom::tunnel::TunnelPaths;
 
 namespace {
@@ -78,6 +79,17 @@ TEST_CASE("dante mode: exact ssh argv with a local forward to Dante", "[command]
 TEST_CASE("direct mode: exact ssh argv with a dynamic forward", "[command]") {
     const auto args = ssh_arguments(make_config(Mode::direct), k_paths, 17081);
     CHECK(args == concat(common_options(), {"-D", "127.0.0.1:17081", "--", "vps.example.com"}));
+}
+
+TEST_CASE("doctor's login: the same options without -N, forwards or ExitOnForwardFailure", "[command]") {
+    const auto args = ssh_login_arguments(make_config(Mode::dante), k_paths, 3);
+    auto expected = common_options();
+    expected.erase(expected.begin()); // -N
+    const auto exit_on = std::find(expected.begin(), expected.end(), "ExitOnForwardFailure=yes");
+    expected.erase(exit_on - 1, exit_on + 1);
+    std::replace(expected.begin(), expected.end(), std::string("ConnectTimeout=10"),
+                 std::string("ConnectTimeout=3"));
+    CHECK(args == concat(expected, {"-o", "ClearAllForwardings=yes", "--", "vps.example.com"}));
 }
 
 TEST_CASE("autossh: monitor off, and a second -- that autossh's getopt consumes", "[command]") {
