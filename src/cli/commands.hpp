@@ -27,6 +27,7 @@ int cmd_init(const Args& args);
 int cmd_connect(const Args& args);
 int cmd_disconnect(const Args& args);
 int cmd_status(const Args& args);
+int cmd_doctor(const Args& args);
 int cmd_run(const Args& command);
 int cmd_env(const Args& args);
 int cmd_shell(const Args& args);

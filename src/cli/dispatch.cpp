@@ -52,6 +52,9 @@ int run_cli(const Args& args) {
     if (name == "status") {
         return cmd_status(rest);
     }
+    if (name == "doctor") {
+        return cmd_doctor(rest);
+    }
     if (name == "env") {
         return cmd_env(rest);
     }

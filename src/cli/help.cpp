@@ -19,6 +19,7 @@ Commands:
   connect   start the tunnel daemon (--foreground, --timeout SECONDS)
   disconnect  stop it and everything it started
   status    show the tunnel (--json); exit 0 connected, 3 not connected, 1 degraded
+  doctor    find what breaks your setup and say how to fix it (--json); exit 1 on a FAIL
   env       print the environment phantom gives a command (eval "$(phantom env)")
   shell     start your shell inside that environment
   run       run -- CMD [ARGS…]: same as `phantom CMD`, for commands named like a subcommand
