@@ -59,25 +59,29 @@ SecretStore store_macos(const std::string& account, const std::string& password)
     return SecretStore::keychain;
 }
 
-std::optional<std::string> lookup_macos(const std::string& account) {
+SecretLookup lookup_macos(const std::string& account, std::chrono::milliseconds limit) {
     const auto security = sys::find_program("security");
     if (!security) {
-        return std::nullopt;
+        return {};
     }
     const auto result = sys::Process(security->string())
                             .args({"find-generic-password", "-s", k_service, "-a", account, "-w"})
+                            .timeout(limit)
                             .run();
+    if (result && result->timed_out) {
+        return {std::nullopt, true};
+    }
     if (!result || result->exit_code != 0) {
-        return std::nullopt;
+        return {};
     }
     std::string password = result->out;
     if (!password.empty() && password.back() == '\n') {
         password.pop_back(); // -w prints the password and a newline
     }
     if (password.empty()) {
-        return std::nullopt;
+        return {};
     }
-    return password;
+    return {password, false};
 }
 
 SecretStore store_linux(const std::string& account, const std::string& password) {
@@ -98,18 +102,23 @@ SecretStore store_linux(const std::string& account, const std::string& password)
     return SecretStore::secret_service;
 }
 
-std::optional<std::string> lookup_linux(const std::string& account) {
+SecretLookup lookup_linux(const std::string& account, std::chrono::milliseconds limit) {
     const auto secret_tool = sys::find_program("secret-tool");
     if (!secret_tool) {
-        return std::nullopt;
+        return {};
     }
-    const auto result =
-        sys::Process(secret_tool->string()).args({"lookup", "service", k_service, "account", account}).run();
+    const auto result = sys::Process(secret_tool->string())
+                            .args({"lookup", "service", k_service, "account", account})
+                            .timeout(limit)
+                            .run();
+    if (result && result->timed_out) {
+        return {std::nullopt, true};
+    }
     // secret-tool adds a newline only when stdout is a terminal, which a pipe is not.
     if (!result || result->exit_code != 0 || result->out.empty()) {
-        return std::nullopt;
+        return {};
     }
-    return result->out;
+    return {result->out, false};
 }
 
 } // namespace
@@ -133,8 +142,13 @@ SecretStore store_password(const std::string& account, const std::string& passwo
     return sys::is_macos() ? store_macos(account, password) : store_linux(account, password);
 }
 
+SecretLookup lookup_password_within(const std::string& account, std::chrono::milliseconds limit) {
+    return sys::is_macos() ? lookup_macos(account, limit) : lookup_linux(account, limit);
+}
+
 std::optional<std::string> lookup_password(const std::string& account) {
-    return sys::is_macos() ? lookup_macos(account) : lookup_linux(account);
+    // Long enough for someone to answer the Keychain's "allow access" prompt.
+    return lookup_password_within(account, std::chrono::seconds(60)).password;
 }
 
 std::string secret_account(const std::string& socks_user, const std::string& host, int port) {

@@ -182,6 +182,31 @@ std::optional<std::string> process_name(int pid) {
     return *text;
 }
 
+std::vector<std::pair<int, std::string>> process_names() {
+    std::vector<std::pair<int, std::string>> out;
+    for (const int pid : all_processes()) {
+        if (auto name = process_name(pid)) {
+            out.emplace_back(pid, std::move(*name));
+        }
+    }
+    if (!out.empty()) {
+        return out;
+    }
+    // No /proc (macOS): ps prints each executable's path; its last part is the name.
+    const auto r = Process("ps").args({"-axo", "pid=,comm="}).timeout(std::chrono::seconds(3)).run();
+    if (!r) {
+        return out;
+    }
+    std::istringstream in(r->out);
+    int pid = 0;
+    std::string rest;
+    while (in >> pid && std::getline(in, rest)) {
+        rest.erase(0, rest.find_first_not_of(' '));
+        out.emplace_back(pid, rest.substr(rest.rfind('/') + 1));
+    }
+    return out;
+}
+
 std::vector<int> all_processes() {
     std::vector<int> pids;
     std::error_code ec;

@@ -12,12 +12,14 @@
 #include <boost/process/env.hpp>
 #include <boost/process/environment.hpp>
 #include <boost/process/exe.hpp>
+#include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
 
 #include <cerrno>
 #include <csignal>
 #include <future>
 #include <system_error>
+#include <thread>
 
 #include "sys/child_environment.hpp"
 
@@ -96,19 +98,34 @@ boost::system::result<ProcessResult> Process::run() const {
         std::future<std::string> out;
         std::future<std::string> err;
         const std::string input = m_stdin.value_or(std::string());
-        bp::child child(bp::exe = exe->string(), bp::args = m_args, env,
-                        bp::std_in<boost::asio::buffer(input), bp::std_out> out, bp::std_err > err, io, ec);
+        // With a time limit the child leads a process group of its own, so that killing it
+        // also ends what it started (ssh's ProxyCommand, a helper holding its pipes).
+        const bool own_group = m_timeout.has_value();
+        bp::child child(
+            bp::exe = exe->string(), bp::args = m_args, env,
+            bp::std_in<boost::asio::buffer(input), bp::std_out> out, bp::std_err > err, io, ec,
+            bp::extend::on_exec_setup = [own_group](auto& /*executor*/) {
+                if (own_group) {
+                    ::setpgid(0, 0);
+                }
+            });
         if (ec) {
             return boost::system::error_code(ec.value(), boost::system::system_category());
         }
         if (!m_timeout) {
             io.run();
-        } else if (io.run_for(*m_timeout); !io.stopped()) {
-            std::error_code ignored;
-            child.terminate(ignored);
-            result.timed_out = true;
-            // Its pipes close with it, unless a grandchild still holds them: bounded too.
-            io.run_for(std::chrono::seconds(1));
+        } else {
+            const auto deadline = std::chrono::steady_clock::now() + *m_timeout;
+            io.run_until(deadline); // the output, until both pipes close or the deadline
+            // A child may close its pipes and go on running: its exit is what counts.
+            while (child.running() && std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            }
+            result.timed_out = child.running();
+            if (result.timed_out || !io.stopped()) {
+                ::kill(-child.id(), SIGKILL); // the child and whatever still holds its pipes
+                io.run_for(std::chrono::seconds(1));
+            }
         }
         child.wait();
         result.exit_code = result.timed_out ? 128 + SIGKILL : child.exit_code();

@@ -2,6 +2,7 @@
 // Where the member's SOCKS password lives: OS keychain when available, else the 0600 config.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,15 @@ SecretStore store_password(const std::string& account, const std::string& passwo
 
 /// Looks the password up in the OS keychain; nullopt when absent or unavailable.
 std::optional<std::string> lookup_password(const std::string& account);
+
+/// What a bounded keychain lookup found.
+struct SecretLookup {
+    std::optional<std::string> password;
+    bool timed_out = false; ///< the keychain did not answer in time (locked, waiting on a prompt)
+};
+
+/// lookup_password() that gives up after `limit`, telling "not stored" from "no answer".
+SecretLookup lookup_password_within(const std::string& account, std::chrono::milliseconds limit);
 
 /// The keychain account name for a member on a server: "USER@HOST:PORT".
 std::string secret_account(const std::string& socks_user, const std::string& host, int port);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace phantom::sys {
@@ -53,6 +54,8 @@ std::optional<std::vector<std::string>> process_command_line(int pid);
 /// The executable's name of `pid` as `ps -o comm` shows it (Linux /proc/PID/comm, at most 15
 /// characters); nullopt when the process is gone or the OS has no /proc.
 std::optional<std::string> process_name(int pid);
+/// Every process we can see with its executable's name: /proc on Linux, `ps` elsewhere.
+std::vector<std::pair<int, std::string>> process_names();
 /// Every pid on the system we can see (Linux /proc); empty where there is no /proc.
 std::vector<int> all_processes();
 

@@ -36,3 +36,23 @@ TEST_CASE("a child within its time limit is not marked", "[process]") {
     CHECK_FALSE(r->timed_out);
     CHECK(r->exit_code == 0);
 }
+
+TEST_CASE("a child that closes its pipes and runs on is still killed at its limit", "[process]") {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r =
+        Process("sh").arg("-c").arg("echo early; exec >/dev/null 2>&1; exec sleep 30").timeout(300ms).run();
+    REQUIRE(r.has_value());
+    CHECK(r->timed_out);
+    CHECK(r->out == "early\n");
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+}
+
+TEST_CASE("a child that exits in time is not timed out though what it left holds its pipes", "[process]") {
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = Process("sh").arg("-c").arg("sleep 30 & echo done").timeout(500ms).run();
+    REQUIRE(r.has_value());
+    CHECK_FALSE(r->timed_out);
+    CHECK(r->exit_code == 0);
+    CHECK(r->out == "done\n");
+    CHECK(std::chrono::steady_clock::now() - start < 5s); // the sleep was ended with the group
+}
