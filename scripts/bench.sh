@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Benchmarks, measured side by side in one run (design §6). Prints tables and writes JSON.
-#   scripts/bench.sh [--runs N] [--out FILE] [--only wrapper|tunnel|bridge]
+#   scripts/bench.sh [--runs N] [--out FILE] [--only wrapper|tunnel|bridge|doctor]
 #   scripts/bench.sh --team N [--duration S] [--spread S] [--out FILE]
 # wrapper: `phantom run -- true` against `/bin/true` and a bash version of the same steps, in
 #          a fake HOME with 100 entries (target: phantom adds < 1 ms).
@@ -10,6 +10,8 @@
 # bridge:  throughput of a 1 GiB HTTPS download and time to first byte through the bridge
 #          against a plain `ssh -D`, a direct download and dante mode (scripts/bench_bridge.sh;
 #          needs root and network namespaces, targets: < 5 % and < 0.2 ms per connection).
+# doctor:  wall time of `phantom doctor` healthy, with the server silent and with SSH stalled
+#          (scripts/bench_doctor.sh; root and namespaces; target: < 5 s).
 # --team:  N members running agentic sessions for S seconds (default 300, starts spread over
 #          60 s) against the server's default limits (scripts/bench_team.sh; root and
 #          namespaces; target: 0 failures at N = 15). Runs on its own, ~S + 2 minutes.
@@ -36,8 +38,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 case "$only" in
-'' | wrapper | tunnel | bridge) ;;
-*) echo "bench.sh: --only takes wrapper, tunnel or bridge, not $only" >&2; exit 64 ;;
+'' | wrapper | tunnel | bridge | doctor) ;;
+*) echo "bench.sh: --only takes wrapper, tunnel, bridge or doctor, not $only" >&2; exit 64 ;;
 esac
 
 if [ -n "$team" ]; then
@@ -65,6 +67,7 @@ mkdir -p "$(dirname "$out")"
 echo '{}' >"$work/wrapper.json"
 echo '{}' >"$work/tunnel.json"
 echo '{}' >"$work/bridge.json"
+echo '{}' >"$work/doctor.json"
 
 if [ -z "$only" ] || [ "$only" = wrapper ]; then
 home=$work/home
@@ -185,10 +188,18 @@ if [ -z "$only" ] || [ "$only" = bridge ]; then
   fi
 fi
 
-python3 - "$work/wrapper.json" "$work/tunnel.json" "$work/bridge.json" "$out" <<'PY'
+if [ -z "$only" ] || [ "$only" = doctor ]; then
+  if can_netns; then
+    PHANTOM_BIN=$phantom bash scripts/bench_doctor.sh "$work/doctor.json" 10
+  else
+    echo "doctor: not measured (needs root and ip netns)"
+  fi
+fi
+
+python3 - "$work/wrapper.json" "$work/tunnel.json" "$work/bridge.json" "$work/doctor.json" "$out" <<'PY'
 import json, sys
 json.dump({"wrapper": json.load(open(sys.argv[1])), "tunnel": json.load(open(sys.argv[2])),
-           "bridge": json.load(open(sys.argv[3]))},
-          open(sys.argv[4], "w"), indent=2)
+           "bridge": json.load(open(sys.argv[3])), "doctor": json.load(open(sys.argv[4]))},
+          open(sys.argv[5], "w"), indent=2)
 print(f"JSON: {sys.argv[4]}")
 PY

@@ -414,9 +414,9 @@ struct Listener::Impl {
     }
 
     void report(const UpstreamFailure& f, const Target& target) {
-        // The daemon's own check through the bridge (tunnel/probe.hpp) is refused by design.
-        if (f.kind == Failure::refused && target.host == tunnel::k_check_host &&
-            target.port == tunnel::k_check_port) {
+        // The check target (tunnel/probe.hpp) of connect's and doctor's checks through the
+        // bridge fails by design: it is never a real destination, so neither counted nor logged.
+        if (target.host == tunnel::k_check_host && target.port == tunnel::k_check_port) {
             return;
         }
         count(f.kind);
@@ -573,8 +573,12 @@ struct Listener::Impl {
         co_await relay(c);
     }
 
-    awaitable<void> refuse(Connection& c, Failure kind, int status, std::string_view cause) {
-        count(kind);
+    /// Answers `status` with `cause` and counts the failure, unless `counted` is false.
+    awaitable<void> refuse(Connection& c, Failure kind, int status, std::string_view cause,
+                           bool counted = true) {
+        if (counted) {
+            count(kind);
+        }
         const std::string answer = bridge_response(status, cause);
         co_await send(c.client, answer);
     }
@@ -612,10 +616,16 @@ struct Listener::Impl {
             co_return std::nullopt;
         }
         if (!proxy_authorized(*head, k_user, options.token)) {
-            log("warn", "bridge", "HTTP client without the token refused");
-            co_await refuse(
-                c, Failure::proxy_auth, 407,
-                "proxy authentication required: run the command through `phantom`, which sets it");
+            // `phantom doctor` sends the check target without the token to see it refused.
+            const bool check =
+                head->method == "CONNECT" &&
+                head->target == fmt::format("{}:{}", tunnel::k_check_host, tunnel::k_check_port);
+            if (!check) {
+                log("warn", "bridge", "HTTP client without the token refused");
+            }
+            co_await refuse(c, Failure::proxy_auth, 407,
+                            "proxy authentication required: run the command through `phantom`, which sets it",
+                            !check);
             co_return std::nullopt;
         }
         co_return std::optional<RequestHead>(std::move(*head));

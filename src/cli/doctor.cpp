@@ -45,11 +45,21 @@ int cmd_doctor(const Args& args) {
                   << d;
         return exit_code::k_ok;
     }
-    const auto colon = options.dns_target.rfind(':');
-    if (colon == std::string::npos || colon == 0 || colon + 1 == options.dns_target.size() ||
-        options.dns_target.find_first_not_of("0123456789", colon + 1) != std::string::npos) {
-        throw Fatal(exit_code::k_usage,
-                    fmt::format("--dns-target wants HOST:PORT, not \"{}\"", options.dns_target), usage);
+    // HOST:PORT, an IPv6 address in brackets ([2001:db8::1]:443), as CONNECT takes it.
+    const auto& target = options.dns_target;
+    const auto colon = target.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : target.substr(colon + 1);
+    const std::string host = colon == std::string::npos ? target : target.substr(0, colon);
+    const bool port_ok = !port.empty() && port.size() <= 5 &&
+                         port.find_first_not_of("0123456789") == std::string::npos && std::stoi(port) >= 1 &&
+                         std::stoi(port) <= 65535;
+    const bool host_ok = !host.empty() && (host.find(':') == std::string::npos ||
+                                           (host.front() == '[' && host.back() == ']' && host.size() > 2));
+    if (!port_ok || !host_ok) {
+        throw Fatal(
+            exit_code::k_usage,
+            fmt::format("--dns-target wants HOST:PORT (an IPv6 address in brackets), not \"{}\"", target),
+            usage);
     }
     if (!egress.empty()) {
         if (egress.rfind("http://", 0) != 0 && egress.rfind("https://", 0) != 0) {

@@ -64,22 +64,8 @@ public:
 
     std::vector<ProcessEntry> processes() override {
         std::vector<ProcessEntry> out;
-        for (const int pid : sys::all_processes()) {
-            if (auto name = sys::process_name(pid)) {
-                out.push_back({pid, std::move(*name)});
-            }
-        }
-        if (!out.empty()) {
-            return out;
-        }
-        // No /proc (macOS): ps prints the executable's path; its last part is the name.
-        const auto r = run({"ps", "-axo", "pid=,comm="}, std::nullopt, 3s);
-        std::istringstream in(r.out);
-        int pid = 0;
-        std::string rest;
-        while (in >> pid && std::getline(in, rest)) {
-            rest.erase(0, rest.find_first_not_of(' '));
-            out.push_back({pid, rest.substr(rest.rfind('/') + 1)});
+        for (auto& [pid, name] : sys::process_names()) {
+            out.push_back({pid, std::move(name)});
         }
         return out;
     }
@@ -123,8 +109,9 @@ public:
 
     ConnectOutcome connect(const std::string& host, std::uint16_t port,
                            std::chrono::milliseconds timeout) override {
-        const auto start = std::chrono::steady_clock::now();
-        const auto resolved = resolve_bounded(host, port, timeout);
+        // The resolver has a budget of its own: a slow one is reported as such, not as a
+        // server that does not answer.
+        const auto resolved = resolve_bounded(host, port, 2s);
         ConnectOutcome out;
         if (resolved.endpoints.empty()) {
             out.result = ConnectOutcome::Result::dns_failure;
@@ -133,8 +120,7 @@ public:
         }
         asio::io_context io;
         tcp::socket socket(io);
-        asio::steady_timer timer(io, timeout - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                   std::chrono::steady_clock::now() - start));
+        asio::steady_timer timer(io, timeout);
         boost::system::error_code result = asio::error::timed_out;
         tcp::endpoint tried;
         const auto connect_start = std::chrono::steady_clock::now();
@@ -209,8 +195,8 @@ public:
         return reply;
     }
 
-    std::optional<std::string> keychain_password(const std::string& account) override {
-        return config::lookup_password(account);
+    config::SecretLookup keychain_password(const std::string& account) override {
+        return config::lookup_password_within(account, 3s);
     }
 
     bool daemon_running(const daemon::DaemonFiles& files) override {

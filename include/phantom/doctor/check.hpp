@@ -4,6 +4,7 @@
 #pragma once
 
 #include <phantom/config/config.hpp>
+#include <phantom/config/secrets.hpp>
 #include <phantom/daemon/daemon.hpp>
 #include <phantom/daemon/state.hpp>
 #include <phantom/sys/platform.hpp>
@@ -20,6 +21,8 @@
 
 namespace phantom::doctor {
 
+/// A finding's verdict. `skipped`: not checked because something it needs failed (or there
+/// was nothing to check); like a FAIL it stops the checks that need this one.
 enum class Status { ok, warn, fail, skipped };
 
 /// "OK", "WARN", "FAIL", "--".
@@ -64,7 +67,9 @@ public:
     virtual ~Probes() = default;
     /// The environment doctor was started with (the user's shell's).
     virtual sys::Environment environment() = 0;
+    /// macOS rather than Linux: which proxy settings and install commands apply.
     virtual bool is_macos() = 0;
+    /// The processes running on the machine (all users').
     virtual std::vector<ProcessEntry> processes() = 0;
     /// Who accepts TCP connections on 127.0.0.1:`port`: "NAME (pid N)" when the OS shows
     /// the owner, "" when it does not; nullopt when nothing does.
@@ -87,8 +92,8 @@ public:
     /// a full HTTP head arrived, or `timeout` passed; nullopt when it could not connect.
     virtual std::optional<std::string> exchange(std::uint16_t port, const std::string& request,
                                                 std::chrono::milliseconds timeout) = 0;
-    /// The member password the OS keychain holds for `account`, if any.
-    virtual std::optional<std::string> keychain_password(const std::string& account) = 0;
+    /// The member password the OS keychain holds for `account`, asked with a short limit.
+    virtual config::SecretLookup keychain_password(const std::string& account) = 0;
     /// True while this user's daemon holds its lock.
     virtual bool daemon_running(const daemon::DaemonFiles& files) = 0;
 };
@@ -107,13 +112,14 @@ struct Options {
 /// Shared by the checks of one run: inputs, and what earlier checks found out for later
 /// ones (a check that needs something an earlier one could not provide is skipped).
 struct Context {
+    /// A run on `probes` for the user whose home is `home_`; nothing learnt yet.
     Context(Probes& probes_, std::filesystem::path home_, Options options_)
         : probes(probes_), home(std::move(home_)), options(std::move(options_)) {}
 
     Probes& probes;
     std::filesystem::path home;
     Options options;
-    std::filesystem::path config_file;
+    std::filesystem::path config_file;          ///< set by "config"
     std::optional<config::Config> config;       ///< set by "config"
     std::optional<std::string> password;        ///< member password (dante mode), set by "password"
     bool daemon_running = false;                ///< set by "tunnel"

@@ -20,8 +20,10 @@ std::unique_ptr<Check> host_key_check();
 /// Dante mode: a member password in the keychain (OK) or the config file (WARN); sets
 /// Context::password.
 std::unique_ptr<Check> password_check();
-/// ssh is installed (its version), autossh too (WARN when missing: plain ssh is supervised).
+/// ssh is installed and is OpenSSH (its version).
 std::unique_ptr<Check> ssh_tool_check();
+/// autossh is installed (WARN with the install command when not: phantom then supervises
+/// ssh itself).
 std::unique_ptr<Check> autossh_check();
 /// Proxy variables already set in the user's shell; socks5:// (names resolved locally) and
 /// PHANTOM_ACTIVE (doctor run inside a session) called out.

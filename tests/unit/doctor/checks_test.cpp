@@ -51,6 +51,7 @@ public:
         return std::optional<std::string>();
     };
     std::map<std::string, std::string> keychain;
+    bool keychain_silent = false;
     bool running = false;
 
     sys::Environment environment() override { return env; }
@@ -90,9 +91,10 @@ public:
                                         std::chrono::milliseconds /*timeout*/) override {
         return bridge(request);
     }
-    std::optional<std::string> keychain_password(const std::string& account) override {
+    config::SecretLookup keychain_password(const std::string& account) override {
         const auto it = keychain.find(account);
-        return it == keychain.end() ? std::nullopt : std::optional<std::string>(it->second);
+        return {it == keychain.end() ? std::nullopt : std::optional<std::string>(it->second),
+                keychain_silent};
     }
     bool daemon_running(const daemon::DaemonFiles& /*files*/) override { return running; }
 };
@@ -237,6 +239,9 @@ TEST_CASE("password: config file WARN, keychain OK, none FAIL, direct mode OK", 
     m.context.config->auth.password.clear();
     m.context.password.reset();
     CHECK(has(m.run(password_check()), Status::fail, "neither the macOS Keychain nor the config"));
+    m.probes.keychain_silent = true;
+    CHECK(has(m.run(password_check()), Status::warn, "did not answer within 3 s"));
+    m.probes.keychain_silent = false;
     m.probes.keychain["alice@vps.example.com:22"] = "from-keychain";
     CHECK(has(m.run(password_check()), Status::ok, "in the macOS Keychain"));
     CHECK(m.context.password == "from-keychain");
@@ -276,19 +281,25 @@ TEST_CASE("proxy variables: none, an HTTP proxy, socks5://, inside a session", "
     Member m;
     CHECK(only(m.run(proxy_variables_check())) == Status::ok);
     m.probes.env["https_proxy"] = "http://user:hunter2@127.0.0.1:7890";
-    auto f = m.run(proxy_variables_check());
-    CHECK(has(f, Status::warn, "https_proxy=http://***@127.0.0.1:7890"));
-    CHECK_FALSE(has(f, Status::warn, "hunter2"));
+    m.probes.env["HTTPS_PROXY"] = "http://user:hunter2@127.0.0.1:7890";
+    auto f = m.run(proxy_variables_check()); // replaced in every child: reported, not a problem
+    CHECK(only(f) == Status::ok);
+    CHECK(has(f, Status::ok, "HTTPS_PROXY=http://***@127.0.0.1:7890, https_proxy=http://***@127.0.0.1:7890"));
+    CHECK_FALSE(has(f, Status::ok, "hunter2"));
     m.probes.env["ALL_PROXY"] = "socks5://127.0.0.1:1080";
+    m.probes.env["all_proxy"] = "socks4://127.0.0.1:1080";
     f = m.run(proxy_variables_check());
-    CHECK(f.size() == 2);
+    CHECK(f.size() == 2); // one WARN for both local-DNS settings
+    CHECK(has(f, Status::warn,
+              "ALL_PROXY=socks5://127.0.0.1:1080, all_proxy=socks4://127.0.0.1:1080 in your shell"));
     CHECK(has(f, Status::warn, "resolves names on this machine"));
     CHECK(has(f, Status::warn, "use socks5h://"));
     m.probes.env["ALL_PROXY"] = "socks5h://127.0.0.1:1080";
+    m.probes.env.erase("all_proxy");
     CHECK_FALSE(has(m.run(proxy_variables_check()), Status::warn, "resolves names on this machine"));
     m.probes.env["PHANTOM_ACTIVE"] = "1";
     f = m.run(proxy_variables_check());
-    CHECK(f.size() == 1);
+    CHECK(only(f) == Status::warn);
     CHECK(has(f, Status::warn, "inside a phantom session"));
 }
 
@@ -296,17 +307,26 @@ TEST_CASE("proxy apps: a known app with its port, a known port alone, our own po
     Member m;
     m.probes.procs = {{1, "init"}, {77, "clash-verge"}, {78, "ClashX"}, {79, "clashd"}, {80, "sshd"}};
     m.probes.listeners[7897] = "clash-verge (pid 77)";
-    m.probes.listeners[10808] = "";
-    m.probes.listeners[17080] = "ssh (pid 5)"; // not a known port: never asked
+    m.probes.listeners[10808] = "";                  // owner not shown (macOS, another user)
+    m.probes.listeners[9090] = "prometheus (pid 9)"; // a known owner that is no proxy app
+    m.probes.listeners[1086] = "xray (pid 12)";      // a proxy app ps did not list (another user)
     auto f = m.run(proxy_apps_check());
     CHECK(has(f, Status::warn, "clash-verge (pid 77) is running, listening on 127.0.0.1:7897"));
     CHECK(has(f, Status::warn, "ClashX (pid 78) is running:"));
     CHECK_FALSE(has(f, Status::warn, "clashd"));
-    CHECK(has(f, Status::warn, "127.0.0.1:10808 is in use: the usual port of v2rayN (SOCKS)"));
+    CHECK_FALSE(has(f, Status::warn, "prometheus"));
+    CHECK(has(f, Status::warn, "xray (pid 12) listens on 127.0.0.1:1086"));
+    CHECK(has(f, Status::warn, "not name: 127.0.0.1:10808 (v2rayN (SOCKS))"));
     CHECK(has(f, Status::warn, "give vps.example.com a DIRECT rule"));
-    CHECK(f.size() == 3);
+    CHECK(f.size() == 4);
+    // With one proxy app running, ports whose owner is not shown are taken as its own.
+    m.probes.procs = {{77, "mihomo"}};
+    m.probes.listeners = {{7890, ""}, {7891, ""}};
+    f = m.run(proxy_apps_check());
+    CHECK(only(f) == Status::warn);
+    CHECK(has(f, Status::warn, "mihomo (pid 77) is running, listening on 127.0.0.1:7890 and 127.0.0.1:7891"));
     m.probes.procs.clear();
-    m.probes.listeners = {{1080, "ssh (pid 5)"}};
+    m.probes.listeners = {{1080, ""}};
     m.context.config->tunnel.local_port = 1080; // phantom's own tunnel there: no conflict
     CHECK(only(m.run(proxy_apps_check())) == Status::ok);
 }
@@ -384,6 +404,10 @@ TEST_CASE("ssh login: accepted, host key changed, key refused, stalled; forwards
     CHECK(has(m.run(ssh_login_check()), Status::fail, "refused"));
     login = CommandOutcome{true, true, 137, "", ""};
     CHECK(has(m.run(ssh_login_check()), Status::fail, "did not finish within 4 s"));
+    login = CommandOutcome{};
+    CHECK(has(m.run(ssh_login_check()), Status::fail, "could not run ssh"));
+    login = done(255, "", "debug1: x\nkex_exchange_identification: something new\n\n");
+    CHECK(has(m.run(ssh_login_check()), Status::fail, "failed: kex_exchange_identification: something new"));
     login = done(1, "");
     config_dump = done(0, "user phantom\nlocalforward 127.0.0.1:5432 db:5432\n");
     CHECK(has(m.run(ssh_login_check()), Status::warn, "adds \"localforward 127.0.0.1:5432 db:5432\""));
@@ -396,6 +420,8 @@ TEST_CASE("tunnel: not connected, healthy, password refused, daemon failing", "[
     m.connected();
     auto f = m.run(tunnel_check());
     CHECK(f.size() == 2);
+    CHECK(f[0].status == Status::ok);
+    CHECK(f[1].status == Status::ok);
     CHECK(has(f, Status::ok, "phantom@vps.example.com:22 (dante mode) via autossh pid 4243, up 10 min"));
     CHECK(has(f, Status::ok, "member password accepted"));
     REQUIRE(m.probes.probed_with.has_value());
@@ -403,9 +429,18 @@ TEST_CASE("tunnel: not connected, healthy, password refused, daemon failing", "[
     CHECK(m.probes.probed_with->password == "pw1");
     CHECK(m.context.bridge.has_value());
     m.probes.probe.failure = tunnel::ProbeFailure::auth_rejected;
-    CHECK(has(m.run(tunnel_check()), Status::fail, "refused the member password of alice"));
-    m.connected(false);
-    CHECK(has(m.run(tunnel_check()), Status::fail, "the daemon is reconnecting: the server refused"));
+    f = m.run(tunnel_check());
+    CHECK(f.size() == 2);
+    CHECK(has(f, Status::fail, "refused the member password of alice"));
+    m.connected(false); // the daemon's own probe failed: said once, doctor does not probe again
+    m.probes.probed_with.reset();
+    f = m.run(tunnel_check());
+    CHECK(only(f) == Status::fail);
+    CHECK(has(f, Status::fail, "the daemon is reconnecting: the server refused"));
+    CHECK_FALSE(m.probes.probed_with.has_value());
+    m.context.password.reset(); // no password to probe with: the password check said why
+    m.connected();
+    CHECK(m.run(tunnel_check()).size() == 1);
 }
 
 TEST_CASE("bridge: answers with the token, refuses without; each failure", "[doctor]") {
@@ -422,8 +457,12 @@ TEST_CASE("bridge: answers with the token, refuses without; each failure", "[doc
     CHECK(has(m.run(bridge_check()), Status::ok, "127.0.0.1:17999 answers with the token (HTTP 502)"));
     without = "HTTP/1.1 502 Bad Gateway\r\n\r\n";
     CHECK(has(m.run(bridge_check()), Status::fail, "other local users"));
+    without = "";
+    CHECK(has(m.run(bridge_check()), Status::fail, "answers with the token, not without it"));
     with = "HTTP/1.1 407 Proxy Authentication Required\r\n\r\n";
     CHECK(has(m.run(bridge_check()), Status::fail, "refuses its own token"));
+    with = "SSH-2.0-OpenSSH_9.2\r\n";
+    CHECK(has(m.run(bridge_check()), Status::fail, "does not answer like phantom's bridge"));
     with = "";
     CHECK(has(m.run(bridge_check()), Status::fail, "does not answer"));
     m.context.bridge.reset();
@@ -443,6 +482,15 @@ TEST_CASE("dns leak: only the bridge, or a proxy setting phantom does not replac
     CHECK(has(f, Status::fail, "SOCKS_PROXY=socks5://127.0.0.1:1080 reaches every command"));
     CHECK(has(f, Status::fail, "names resolved on this machine"));
     CHECK(has(f, Status::fail, "unset npm_config_https_proxy"));
+    m.probes.env = {{"FTP_PROXY", "http://127.0.0.1:7890"},
+                    {"JAVA_TOOL_OPTIONS", "-Dhttps.proxyHost=p -Dhttps.proxyPassword=hunter2 -Xmx1g"}};
+    const auto g = m.run(dns_leak_check());
+    CHECK(g.size() == 2);
+    CHECK(has(g, Status::warn,
+              "FTP_PROXY=http://127.0.0.1:7890 reaches every command run through phantom and "
+              "sends that protocol around"));
+    CHECK(has(g, Status::fail, "-Dhttps.proxyPassword=*** -Xmx1g"));
+    CHECK_FALSE(has(g, Status::fail, "hunter2"));
 }
 
 TEST_CASE("remote dns: a name only the server resolves, reached; a failure with the bridge's cause",
@@ -455,9 +503,7 @@ TEST_CASE("remote dns: a name only the server resolves, reached; a failure with 
         CHECK(request.rfind("CONNECT api.internal:443 HTTP/1.1\r\n", 0) == 0);
         return reply;
     };
-    CHECK(has(m.run(remote_dns_check()), Status::ok, "though it does not resolve here"));
-    m.probes.names["api.internal"] = {"10.0.0.5"};
-    CHECK(has(m.run(remote_dns_check()), Status::ok, "resolved on the server"));
+    CHECK(has(m.run(remote_dns_check()), Status::ok, "api.internal:443 reached through the bridge by name"));
     reply = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 30\r\n\r\nhost unreachable (no route)\n";
     CHECK(has(m.run(remote_dns_check()), Status::fail, "502 Bad Gateway host unreachable (no route)"));
     m.context.bridge.reset();
