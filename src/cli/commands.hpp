@@ -40,6 +40,13 @@ int cmd_version(const Args& args);
 int connect_daemon(const config::Config& config, const std::filesystem::path& home,
                    std::chrono::seconds timeout, bool spinner);
 
+/// `phantom connect --install-service`: writes the launchd agent or systemd user unit for
+/// this user and starts it; on a refusal by the service manager nothing is left changed.
+int install_service(const std::filesystem::path& home);
+
+/// `phantom connect --uninstall-service`: stops and removes it (a no-op when there is none).
+int uninstall_service(const std::filesystem::path& home);
+
 /// True when this user's daemon holds its lock (cheap: one open and one flock).
 bool daemon_running(const std::filesystem::path& home);
 

@@ -217,18 +217,23 @@ session::Bridge session_bridge(const config::Config& config, const std::filesyst
 }
 
 int cmd_connect(const Args& args) {
-    po::options_description d("phantom connect [--foreground] [--timeout SECONDS]");
+    po::options_description d(
+        "phantom connect [--foreground] [--timeout SECONDS] [--install-service | --uninstall-service]");
     int timeout = k_default_timeout_seconds;
     d.add_options()("foreground", "run the daemon attached to this terminal (for launchd/systemd)")(
-        "timeout", po::value(&timeout),
-        "seconds to wait for a working tunnel (default 30)")("help,h", "show this help");
+        "timeout", po::value(&timeout), "seconds to wait for a working tunnel (default 30)")(
+        "install-service",
+        "start the daemon at every login: a launchd agent (macOS) or a systemd user unit (Linux) running "
+        "`phantom connect --foreground`; started now too")(
+        "uninstall-service", "stop and remove that service")("help,h", "show this help");
     po::variables_map vm;
     try {
         po::store(po::command_line_parser(args).options(d).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         throw Fatal(exit_code::k_usage, e.what(),
-                    "usage: phantom connect [--foreground] [--timeout SECONDS]");
+                    "usage: phantom connect [--foreground] [--timeout SECONDS] [--install-service | "
+                    "--uninstall-service]");
     }
     if (vm.count("help") != 0U) {
         std::cout << "Start the tunnel daemon; returns once a real probe through the tunnel answers.\n\n"
@@ -240,6 +245,15 @@ int cmd_connect(const Args& args) {
                     "use 1 to 3600 seconds");
     }
     const auto home = sys::home_dir();
+    const bool install = vm.count("install-service") != 0U;
+    const bool uninstall = vm.count("uninstall-service") != 0U;
+    if (install || uninstall) {
+        if ((install && uninstall) || vm.count("foreground") != 0U || vm.count("timeout") != 0U) {
+            throw Fatal(exit_code::k_usage, "--install-service and --uninstall-service go alone",
+                        "usage: phantom connect --install-service (or --uninstall-service)");
+        }
+        return install ? install_service(home) : uninstall_service(home);
+    }
     const auto config = config::load_config(config::config_path(home));
     if (vm.count("foreground") != 0U) {
         const auto files = daemon::daemon_files(home);

@@ -18,6 +18,10 @@ using Environment = std::map<std::string, std::string>;
 /// True on macOS builds; chosen by CMake (platform_macos.cpp / platform_linux.cpp).
 bool is_macos() noexcept;
 
+/// The absolute path of the running executable (symlinks resolved); nullopt when the OS
+/// does not say.
+std::optional<std::filesystem::path> executable_path();
+
 /// Short OS name for messages ("linux", "macos").
 const char* platform_name() noexcept;
 
