@@ -13,9 +13,12 @@ debian_packages=(
   # runtime tools phantom orchestrates, and the real daemons the tests start (design §5)
   openssh-client openssh-server autossh dante-server libpam-pwdfile iptables iproute2
   curl openssl procps hyperfine python3 python3-yaml bash-completion
+  # packaging (issue 8): man pages, the shells whose completions are checked, the formula's
+  # syntax check, the .deb's tools
+  scdoc zsh fish ruby dpkg-dev
 )
 
-brew_packages=(cmake ninja pkg-config boost fmt tomlplusplus catch2 autossh hyperfine openssl node)
+brew_packages=(cmake ninja pkg-config boost fmt tomlplusplus catch2 autossh hyperfine openssl node scdoc)
 
 missing_debian() {
   local p

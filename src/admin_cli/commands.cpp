@@ -16,6 +16,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace phantom::admin_cli {
@@ -36,6 +37,28 @@ constexpr const char* k_usage = R"(usage: phantom-admin [--data-dir DIR] COMMAND
   ratelimit apply|show|clear   the team's egress rate (iptables chain PHANTOM-EGRESS)
   check [--service dante|sshd] files, modes and daemons; exit 1 with the reason when not well
 DIR defaults to $PHANTOM_DATA_DIR, else /data.)";
+
+/// The lines of k_usage about `command` (with their continuation lines); empty when none.
+std::string command_usage(const std::string& command) {
+    std::string out;
+    bool in_command = false;
+    std::size_t start = 0;
+    const std::string_view text = k_usage;
+    while (start < text.size()) {
+        const auto nl = text.find('\n', start);
+        const std::string_view line = text.substr(start, nl == std::string_view::npos ? nl : nl - start);
+        if (line.rfind("  " + command + " ", 0) == 0 || line == "  " + command) {
+            in_command = true;
+        } else if (line.rfind("   ", 0) != 0) { // a continuation line is indented further
+            in_command = false;
+        }
+        if (in_command) {
+            out += fmt::format("{}\n", line);
+        }
+        start = nl == std::string_view::npos ? text.size() : nl + 1;
+    }
+    return out;
+}
 
 [[noreturn]] void usage(const std::string& message) {
     throw Fatal(exit_code::k_usage, message, "run `phantom-admin --help` for the commands");
@@ -205,6 +228,16 @@ int run_admin(const std::vector<std::string>& all) {
         return args.empty() ? exit_code::k_usage : exit_code::k_ok;
     }
     const std::string command = args[0];
+    const Args rest(args.begin() + 1, args.end());
+    if (std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
+        std::find(rest.begin(), rest.end(), "-h") != rest.end()) {
+        const std::string lines = command_usage(command);
+        if (lines.empty()) {
+            usage(fmt::format("unknown command \"{}\"", command));
+        }
+        std::cout << "usage: phantom-admin [--data-dir DIR]\n" << lines;
+        return exit_code::k_ok;
+    }
     std::error_code ec;
     if (command != "render" && !std::filesystem::is_directory(data_dir, ec)) {
         throw Fatal(exit_code::k_config, fmt::format("no data directory at {}", data_dir.string()),
@@ -212,7 +245,6 @@ int run_admin(const std::vector<std::string>& all) {
                     "--data-dir at it");
     }
     const auto ctx = admin::open_context(data_dir, env);
-    const Args rest(args.begin() + 1, args.end());
     if (command == "user") {
         return user(ctx, rest);
     }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <iostream>
 #include <string_view>
 
 #include "cli/commands.hpp"
@@ -35,6 +36,12 @@ int run_cli(const Args& args) {
     const Args rest(args.begin() + 1, args.end());
     // `phantom CMD` is the hot path: a handful of string compares, nothing parsed eagerly.
     if (name == "run") {
+        if (!rest.empty() && (rest.front() == "--help" || rest.front() == "-h")) {
+            std::cout << "phantom run [--] CMD [ARGS…]: run CMD with its traffic leaving from the team "
+                         "server (same "
+                         "as `phantom CMD`;\n`--` lets CMD be named like a subcommand or start with -).\n";
+            return exit_code::k_ok;
+        }
         if (!rest.empty() && rest.front() == "--") {
             return cmd_run(Args(rest.begin() + 1, rest.end()));
         }
