@@ -8,6 +8,7 @@
 #include <phantom/sys/child.hpp>
 #include <phantom/sys/file_lock.hpp>
 #include <phantom/sys/fs.hpp>
+#include <phantom/sys/platform.hpp>
 #include <phantom/sys/process.hpp>
 
 #include <fmt/format.h>
@@ -141,7 +142,16 @@ Context open_context(const std::filesystem::path& data_dir, const sys::Environme
     if (const auto dir = env.find("PHANTOM_TEMPLATE_DIR"); dir != env.end()) {
         ctx.template_dir = dir->second;
     } else {
+        // Installed by `cmake --install` under PREFIX/share/phantom beside PREFIX/sbin (the
+        // .deb: /usr), or where the image puts them.
         ctx.template_dir = "/usr/share/phantom";
+        std::error_code ec;
+        if (const auto self = sys::executable_path()) {
+            const auto beside = self->parent_path().parent_path() / "share" / "phantom";
+            if (std::filesystem::is_regular_file(beside / "danted.conf", ec)) {
+                ctx.template_dir = beside;
+            }
+        }
     }
     return ctx;
 }

@@ -16,7 +16,7 @@ constexpr const char* k_usage = R"USAGE(usage: phantom COMMAND [ARGS…]
 
 Commands:
   init      set up this machine (interactive, or --invite URI / flags with --yes)
-  connect   start the tunnel daemon (--foreground, --timeout SECONDS)
+  connect   start the tunnel daemon (--timeout SECONDS; --install-service: at every login)
   disconnect  stop it and everything it started
   status    show the tunnel (--json); exit 0 connected, 3 not connected, 1 degraded
   doctor    find what breaks your setup and say how to fix it (--json); exit 1 on a FAIL

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds phantom from this source tree and installs it: ./install.sh && phantom init
+#   ./install.sh [--prefix DIR] [--admin] [--no-deps] [--build-dir DIR]
+#   ./install.sh --uninstall [--prefix DIR]
+# --prefix   where to install (default /usr/local; sudo is used when it is not writable)
+# --admin    also phantom-admin and the server's files (for the team server)
+# --no-deps  do not install build dependencies with brew or apt
+# --build-dir DIR  build there (default build-install); an existing build keeps its settings
+# Running it again updates in place. --uninstall removes exactly what it installed (the list
+# is kept in PREFIX/share/phantom/install-manifest.txt); ~/.phantom is yours and stays.
+set -euo pipefail
+cd "$(dirname "$0")"
+prefix=/usr/local
+admin=0 deps=1 uninstall=0 build_dir=build-install
+usage() { sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+  --prefix) prefix=${2:?--prefix needs a directory}; shift ;;
+  --prefix=*) prefix=${1#--prefix=} ;;
+  --admin) admin=1 ;;
+  --no-deps) deps=0 ;;
+  --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
+  --uninstall) uninstall=1 ;;
+  -h | --help) usage; exit 0 ;;
+  *) echo "install.sh: unknown argument $1" >&2; usage >&2; exit 64 ;;
+  esac
+  shift
+done
+case "$prefix" in
+/*) ;;
+*) echo "install.sh: --prefix must be an absolute path, not $prefix" >&2; exit 64 ;;
+esac
+manifest="$prefix/share/phantom/install-manifest.txt"
+
+# sudo only where the prefix is not ours to write.
+as_owner() {
+  local probe=$prefix
+  while [ ! -e "$probe" ]; do probe=$(dirname "$probe"); done
+  if [ -w "$probe" ]; then "$@"; else sudo "$@"; fi
+}
+
+if [ "$uninstall" = 1 ]; then
+  [ -f "$manifest" ] || { echo "install.sh: nothing to uninstall: $manifest does not exist" >&2; exit 1; }
+  if command -v "$prefix/bin/phantom" >/dev/null 2>&1; then
+    echo "note: a login service installed with \`phantom connect --install-service\` is yours to remove first" \
+      "(\`phantom connect --uninstall-service\`)"
+  fi
+  while IFS= read -r file; do
+    case "$file" in "$prefix"/*) ;; *) echo "install.sh: skipping $file (outside $prefix)" >&2; continue ;; esac
+    if [ -e "$file" ] || [ -L "$file" ]; then
+      as_owner rm -f "$file"
+      echo "removed $file"
+    fi
+  done <"$manifest"
+  # The directories under PREFIX/share that held them, deepest first, when empty now (one
+  # another package still uses is not empty and stays).
+  while IFS= read -r file; do
+    dir=$(dirname "$file")
+    while [ "${dir#"$prefix/share/"}" != "$dir" ]; do
+      echo "$dir"
+      dir=$(dirname "$dir")
+    done
+  done <"$manifest" | sort -u | awk '{ print gsub("/", "/"), $0 }' | sort -rn | cut -d' ' -f2- |
+    while IFS= read -r dir; do
+      if [ -d "$dir" ] && [ -z "$(ls -A "$dir")" ]; then as_owner rmdir "$dir"; fi
+    done
+  as_owner rm -f "$manifest"
+  if [ -d "$prefix/share/phantom" ] && [ -z "$(ls -A "$prefix/share/phantom")" ]; then
+    as_owner rmdir "$prefix/share/phantom"
+  fi
+  echo "phantom uninstalled from $prefix (your ~/.phantom is left as it is)"
+  exit 0
+fi
+
+if [ "$deps" = 1 ]; then
+  if [ "$(uname -s)" = Darwin ]; then
+    command -v brew >/dev/null 2>&1 || { echo "install.sh: Homebrew is needed: https://brew.sh" >&2; exit 69; }
+    want=(cmake ninja pkg-config boost fmt tomlplusplus autossh scdoc)
+    todo=()
+    for p in "${want[@]}"; do brew list --versions "$p" >/dev/null 2>&1 || todo+=("$p"); done
+    [ ${#todo[@]} -eq 0 ] || brew install "${todo[@]}"
+  elif command -v apt-get >/dev/null 2>&1; then
+    want=(build-essential cmake ninja-build pkg-config libboost1.81-dev libboost-program-options1.81-dev
+      libboost-filesystem1.81-dev libboost-json1.81-dev libboost-url1.81-dev libtomlplusplus-dev libfmt-dev
+      libcrypt-dev scdoc openssh-client autossh)
+    todo=()
+    for p in "${want[@]}"; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || todo+=("$p")
+    done
+    if [ ${#todo[@]} -gt 0 ]; then
+      sudo=""
+      [ "$(id -u)" -eq 0 ] || sudo=sudo
+      $sudo apt-get update -qq
+      $sudo apt-get install -y -qq --no-install-recommends "${todo[@]}"
+    fi
+  else
+    echo "install.sh: install the build dependencies by hand (see scripts/setup.sh), then run with --no-deps" >&2
+    exit 69
+  fi
+fi
+
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHANTOM_BUILD_TESTS=OFF >/dev/null
+fi
+cmake --build "$build_dir"
+
+components=(client)
+if [ "$admin" = 1 ]; then components+=(admin); fi
+# What an earlier run installed stays listed (a client-only update keeps phantom-admin's
+# files on the list), so --uninstall always removes everything.
+list="$build_dir/install-manifest.txt"
+cat "$manifest" >"$list" 2>/dev/null || : >"$list"
+for c in "${components[@]}"; do
+  as_owner cmake --install "$build_dir" --prefix "$prefix" --component "$c" >/dev/null
+  cat "$build_dir/install_manifest_$c.txt" >>"$list"
+  echo >>"$list"
+done
+sort -u "$list" | sed '/^$/d' >"$list.sorted" && mv "$list.sorted" "$list"
+as_owner mkdir -p "$(dirname "$manifest")"
+as_owner cp "$list" "$manifest"
+echo "installed into $prefix:"
+sed 's/^/  /' "$manifest"
+echo "  $manifest (for ./install.sh --uninstall)"
+case ":$PATH:" in
+*":$prefix/bin:"*) ;;
+*) echo "note: $prefix/bin is not on your PATH" ;;
+esac
+echo "next: phantom init --invite -    (paste the invite from your admin)"
