@@ -2,6 +2,7 @@
 // `phantom connect --install-service` / `--uninstall-service`: the daemon started at login by
 // launchd (macOS) or the user's systemd (Linux).
 #include <phantom/config/config.hpp>
+#include <phantom/daemon/daemon.hpp>
 #include <phantom/daemon/service.hpp>
 #include <phantom/error.hpp>
 #include <phantom/sys/fs.hpp>
@@ -11,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.hpp"
 
@@ -64,6 +66,10 @@ std::filesystem::path phantom_program() {
 } // namespace
 
 int install_service(const std::filesystem::path& home) {
+    if (sys::current_uid() == 0) {
+        throw Fatal(exit_code::k_usage, "the login service is per user: not as root",
+                    "run `phantom connect --install-service` as yourself, without sudo");
+    }
     const auto manager = this_manager();
     const auto env = sys::current_environment();
     // A service without a usable config would fail at every login: refuse now, with the fix.
@@ -76,8 +82,16 @@ int install_service(const std::filesystem::path& home) {
     const auto file = daemon::service_file(manager, home, env);
     const auto text = daemon::service_text(manager, phantom_program(), home, custom_config);
     const auto previous = sys::read_file(file);
+    // The directories this creates go again when the manager refuses.
+    std::filesystem::path first_created;
+    for (auto dir = file.parent_path(); !dir.empty() && !std::filesystem::exists(dir);
+         dir = dir.parent_path()) {
+        first_created = dir;
+    }
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
+    // launchd does not create the log's directory; the daemon's own directories, as it makes them.
+    daemon::prepare_directories(daemon::daemon_files(home));
     if (auto written = sys::write_file_atomic(file, text, 0644); !written) {
         throw Fatal(exit_code::k_config,
                     fmt::format("cannot write {}: {}", file.string(), written.error().message()),
@@ -90,12 +104,25 @@ int install_service(const std::filesystem::path& home) {
             (void)sys::write_file_atomic(file, *previous, 0644);
         } else {
             std::filesystem::remove(file, ignored);
+            if (!first_created.empty()) {
+                std::filesystem::remove_all(first_created, ignored);
+            }
         }
+    };
+    // A daemon started by hand would make the service's own exit "already running" at once:
+    // the service takes over from it, once its manager has accepted it.
+    bool took_over = false;
+    const auto take_over = [&] {
+        took_over = daemon_running(home) && daemon::stop_daemon(daemon::daemon_files(home));
     };
     if (manager == ServiceManager::systemd) {
         auto failed = manage({"systemctl", "--user", "daemon-reload"});
         if (!failed) {
-            failed = manage({"systemctl", "--user", "enable", "--now", daemon::k_systemd_unit});
+            failed = manage({"systemctl", "--user", "enable", daemon::k_systemd_unit});
+        }
+        if (!failed) { // restart, not start: a reinstall applies the new unit now
+            take_over();
+            failed = manage({"systemctl", "--user", "restart", daemon::k_systemd_unit});
         }
         if (failed) {
             restore();
@@ -107,18 +134,29 @@ int install_service(const std::filesystem::path& home) {
                 "without it, run `phantom connect` from your shell profile");
         }
     } else {
-        // A loaded older agent is replaced, not doubled.
-        (void)manage({"launchctl", "bootout", launchd_domain() + "/" + daemon::k_launchd_label});
-        if (auto failed = manage({"launchctl", "bootstrap", launchd_domain(), file.string()})) {
+        // A loaded older agent is replaced, not doubled. bootstrap right after bootout can
+        // fail while launchd still tears the old one down ("5: Input/output error"): once more.
+        const bool was_loaded =
+            !manage({"launchctl", "bootout", launchd_domain() + "/" + daemon::k_launchd_label});
+        take_over();
+        auto failed = manage({"launchctl", "bootstrap", launchd_domain(), file.string()});
+        if (failed) {
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+            failed = manage({"launchctl", "bootstrap", launchd_domain(), file.string()});
+        }
+        if (failed) {
             restore();
+            if (previous && was_loaded) {
+                (void)manage({"launchctl", "bootstrap", launchd_domain(), file.string()});
+            }
             throw Fatal(exit_code::k_unavailable,
                         fmt::format("launchctl could not load {}: {}", file.string(), *failed),
                         "run it from your own login session (not over ssh or sudo)");
         }
     }
-    std::cout << fmt::format("installed {}: phantom connects at every login (started now)\n"
+    std::cout << fmt::format("installed {}: phantom connects at every login (started now{})\n"
                              "`phantom connect --uninstall-service` removes it\n",
-                             file.string());
+                             file.string(), took_over ? ", in place of the daemon started by hand" : "");
     return exit_code::k_ok;
 }
 

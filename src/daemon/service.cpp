@@ -64,9 +64,11 @@ Documentation=man:phantom(1)
 Type=simple
 ExecStart="{}" connect --foreground
 Environment="PATH={}"{}
-# A failed start (no network yet, another daemon still running) is retried.
+# A failed start (no network yet) is retried; a usage or config error (64, 78) is not: it
+# needs the user, and its cause is in ~/.phantom/log.
 Restart=on-failure
 RestartSec=10
+RestartPreventExitStatus=64 78
 
 [Install]
 WantedBy=default.target
@@ -142,11 +144,11 @@ std::string service_text(ServiceManager manager, const std::filesystem::path& ph
         const std::string text = path->string();
         const bool unsafe = std::any_of(text.begin(), text.end(), [](char c) {
             const auto u = static_cast<unsigned char>(c);
-            return u < 0x20 || u == 0x7f || c == '"' || c == '\\';
+            return u < 0x20 || u == 0x7f || c == '"' || c == '\\' || c == '$'; // $: systemd expands it
         });
         if (!path->is_absolute() || unsafe) {
             throw Error(fmt::format("a service cannot use \"{}\": the path must be absolute, without quotes, "
-                                    "backslashes or control characters",
+                                    "backslashes, dollar signs or control characters",
                                     text),
                         "keep phantom and its config in plain directories (e.g. /usr/local/bin, ~/.phantom)");
         }

@@ -28,7 +28,7 @@ std::filesystem::path service_file(ServiceManager manager, const std::filesystem
 /// after a failure, with PATH starting at `phantom`'s directory so that the ssh and autossh
 /// installed beside it are found; with `config`, PHANTOM_CONFIG points the daemon at it.
 /// Throws phantom::Error when a path is relative or holds characters the unit formats
-/// cannot carry (quotes, backslashes, control characters).
+/// cannot carry (quotes, backslashes, '$', control characters).
 std::string service_text(ServiceManager manager, const std::filesystem::path& phantom,
                          const std::filesystem::path& home,
                          const std::optional<std::filesystem::path>& config = std::nullopt);
