@@ -1,43 +1,52 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Builds phantom from this source tree and installs it: ./install.sh && phantom init
-#   ./install.sh [--prefix DIR] [--admin] [--no-deps] [--build-dir DIR]
+#   ./install.sh [--prefix DIR] [--admin] [--no-deps] [--build-dir DIR] [--no-build]
 #   ./install.sh --uninstall [--prefix DIR]
 # --prefix   where to install (default /usr/local; sudo is used when it is not writable)
 # --admin    also phantom-admin and the server's files (for the team server)
 # --no-deps  do not install build dependencies with brew or apt
 # --build-dir DIR  build there (default build-install); an existing build keeps its settings
+# --no-build       install what DIR already holds
 # Running it again updates in place. --uninstall removes exactly what it installed (the list
 # is kept in PREFIX/share/phantom/install-manifest.txt); ~/.phantom is yours and stays.
 set -euo pipefail
-cd "$(dirname "$0")"
+source_dir=$(cd "$(dirname "$0")" && pwd)
 prefix=/usr/local
-admin=0 deps=1 uninstall=0 build_dir=build-install
-usage() { sed -n '3,11p' "$0" | sed 's/^# \{0,1\}//'; }
+admin=0 deps=1 uninstall=0 build=1 build_dir=$source_dir/build-install
+usage() { sed -n '3,12p' "$source_dir/install.sh" | sed 's/^# \{0,1\}//'; }
+value() { # OPTION VALUE: VALUE, or a usage error when it is missing
+  [ -n "${2:-}" ] || { echo "install.sh: $1 needs a value" >&2; exit 64; }
+  printf '%s' "$2"
+}
 while [ $# -gt 0 ]; do
   case "$1" in
-  --prefix) prefix=${2:?--prefix needs a directory}; shift ;;
+  --prefix) prefix=$(value "$1" "${2:-}"); shift ;;
   --prefix=*) prefix=${1#--prefix=} ;;
   --admin) admin=1 ;;
   --no-deps) deps=0 ;;
-  --build-dir) build_dir=${2:?--build-dir needs a directory}; shift ;;
+  --no-build) build=0 ;;
+  --build-dir) build_dir=$(value "$1" "${2:-}"); shift ;;
   --uninstall) uninstall=1 ;;
   -h | --help) usage; exit 0 ;;
   *) echo "install.sh: unknown argument $1" >&2; usage >&2; exit 64 ;;
   esac
   shift
 done
+case "$build_dir" in /*) ;; *) build_dir=$PWD/$build_dir ;; esac
+cd "$source_dir"
 case "$prefix" in
 /*) ;;
 *) echo "install.sh: --prefix must be an absolute path, not $prefix" >&2; exit 64 ;;
 esac
 manifest="$prefix/share/phantom/install-manifest.txt"
 
-# sudo only where the prefix is not ours to write.
+# sudo only where the prefix is not ours to write (with the full path of the program:
+# sudo's secure_path may not hold cmake).
 as_owner() {
   local probe=$prefix
   while [ ! -e "$probe" ]; do probe=$(dirname "$probe"); done
-  if [ -w "$probe" ]; then "$@"; else sudo "$@"; fi
+  if [ -w "$probe" ]; then "$@"; else sudo "$(command -v "$1")" "${@:2}"; fi
 }
 
 if [ "$uninstall" = 1 ]; then
@@ -53,22 +62,11 @@ if [ "$uninstall" = 1 ]; then
       echo "removed $file"
     fi
   done <"$manifest"
-  # The directories under PREFIX/share that held them, deepest first, when empty now (one
-  # another package still uses is not empty and stays).
-  while IFS= read -r file; do
-    dir=$(dirname "$file")
-    while [ "${dir#"$prefix/share/"}" != "$dir" ]; do
-      echo "$dir"
-      dir=$(dirname "$dir")
-    done
-  done <"$manifest" | sort -u | awk '{ print gsub("/", "/"), $0 }' | sort -rn | cut -d' ' -f2- |
-    while IFS= read -r dir; do
-      if [ -d "$dir" ] && [ -z "$(ls -A "$dir")" ]; then as_owner rmdir "$dir"; fi
-    done
   as_owner rm -f "$manifest"
-  if [ -d "$prefix/share/phantom" ] && [ -z "$(ls -A "$prefix/share/phantom")" ]; then
-    as_owner rmdir "$prefix/share/phantom"
-  fi
+  # phantom's own directories; shared ones (share/man/man1, zsh/site-functions …) stay.
+  for dir in "$prefix/share/phantom/pam.d" "$prefix/share/phantom" "$prefix/share/doc/phantom-admin"; do
+    if [ -d "$dir" ] && [ -z "$(ls -A "$dir")" ]; then as_owner rmdir "$dir"; fi
+  done
   echo "phantom uninstalled from $prefix (your ~/.phantom is left as it is)"
   exit 0
 fi
@@ -76,7 +74,7 @@ fi
 if [ "$deps" = 1 ]; then
   if [ "$(uname -s)" = Darwin ]; then
     command -v brew >/dev/null 2>&1 || { echo "install.sh: Homebrew is needed: https://brew.sh" >&2; exit 69; }
-    want=(cmake ninja pkg-config boost fmt tomlplusplus autossh scdoc)
+    want=(cmake ninja pkgconf boost fmt tomlplusplus libxcrypt autossh scdoc)
     todo=()
     for p in "${want[@]}"; do brew list --versions "$p" >/dev/null 2>&1 || todo+=("$p"); done
     [ ${#todo[@]} -eq 0 ] || brew install "${todo[@]}"
@@ -100,10 +98,15 @@ if [ "$deps" = 1 ]; then
   fi
 fi
 
-if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHANTOM_BUILD_TESTS=OFF >/dev/null
+if [ "$build" = 1 ]; then
+  if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+    cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DPHANTOM_BUILD_TESTS=OFF >/dev/null
+  fi
+  cmake --build "$build_dir"
+elif [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  echo "install.sh: --no-build, but $build_dir holds no build" >&2
+  exit 64
 fi
-cmake --build "$build_dir"
 
 components=(client)
 if [ "$admin" = 1 ]; then components+=(admin); fi
@@ -111,14 +114,17 @@ if [ "$admin" = 1 ]; then components+=(admin); fi
 # files on the list), so --uninstall always removes everything.
 list="$build_dir/install-manifest.txt"
 cat "$manifest" >"$list" 2>/dev/null || : >"$list"
+as_owner mkdir -p "$(dirname "$manifest")"
 for c in "${components[@]}"; do
   as_owner cmake --install "$build_dir" --prefix "$prefix" --component "$c" >/dev/null
+  # cmake writes this list into the build tree, as root under sudo: read it, then remove it.
   cat "$build_dir/install_manifest_$c.txt" >>"$list"
   echo >>"$list"
+  as_owner rm -f "$build_dir/install_manifest_$c.txt"
+  # After each component, so that a failure in the next leaves these on the list.
+  sort -u "$list" | sed '/^$/d' >"$list.sorted" && mv "$list.sorted" "$list"
+  as_owner cp "$list" "$manifest"
 done
-sort -u "$list" | sed '/^$/d' >"$list.sorted" && mv "$list.sorted" "$list"
-as_owner mkdir -p "$(dirname "$manifest")"
-as_owner cp "$list" "$manifest"
 echo "installed into $prefix:"
 sed 's/^/  /' "$manifest"
 echo "  $manifest (for ./install.sh --uninstall)"

@@ -18,7 +18,7 @@ debian_packages=(
   scdoc zsh fish ruby dpkg-dev
 )
 
-brew_packages=(cmake ninja pkg-config boost fmt tomlplusplus catch2 autossh hyperfine openssl node scdoc)
+brew_packages=(cmake ninja pkgconf boost fmt tomlplusplus libxcrypt catch2 autossh hyperfine openssl node scdoc)
 
 missing_debian() {
   local p

@@ -293,6 +293,9 @@ int run_admin(const std::vector<std::string>& all) {
     if (command == "ratelimit") {
         usage("usage: phantom-admin ratelimit apply|show|clear");
     }
+    if (command == "render" || command == "reload") {
+        usage(fmt::format("phantom-admin {} takes no arguments (got \"{}\")", command, rest.front()));
+    }
     usage(fmt::format("unknown command \"{}\"", command));
 }
 

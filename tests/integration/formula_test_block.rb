@@ -72,14 +72,15 @@ class TestContext
     raise "expected #{expected.inspect}, got #{actual.inspect}" unless expected == actual
   end
 
-  def assert_predicate(object, predicate)
-    raise "#{object} is not #{predicate}" unless object.public_send(predicate)
+  def assert_path_exists(path)
+    raise "#{path} does not exist" unless File.exist?(path)
   end
 end
 
 raise "the formula has no test block" unless klass.test_block
 
 Dir.mktmpdir do |dir|
+  ENV["HOME"] = dir # as `brew test` sets it
   Dir.chdir(dir) do
     TestContext.new(prefix, version, dir).instance_exec(&klass.test_block)
   end

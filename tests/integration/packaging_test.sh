@@ -15,7 +15,8 @@ step "the formula parses; release.sh fills its URL and sha256 from the tarball"
 run_capture r ruby -c "$SRC/packaging/homebrew/phantom.rb"
 assert_eq 0 "$r_rc" "ruby -c on the template ($r_err)"
 git -C "$SRC" rev-parse HEAD >/dev/null 2>&1 || skip "the source tree is not a git checkout: release.sh archives HEAD"
-run_capture r bash "$SRC/scripts/release.sh" --url-base "https://example.invalid/v$VERSION" --out "$T/dist"
+run_capture r bash "$SRC/scripts/release.sh" --url-base "https://example.invalid/v$VERSION" \
+  --homepage https://example.invalid/phantom --out "$T/dist"
 assert_eq 0 "$r_rc" "release.sh ($r_err)"
 formula="$T/dist/phantom.rb"
 assert_contains "$(cat "$formula")" "url \"https://example.invalid/v$VERSION/phantom-$VERSION.tar.gz\"" "url"
@@ -26,6 +27,11 @@ run_capture r ruby -c "$formula"
 assert_eq 0 "$r_rc" "ruby -c on the filled formula"
 run_capture r bash "$SRC/scripts/release.sh"
 assert_eq 64 "$r_rc" "release.sh without --url-base"
+rm -rf "$T/dist2"
+run_capture r bash "$SRC/scripts/release.sh" --url-base 'https://example.invalid/"x' --homepage https://h.invalid \
+  --out "$T/dist2"
+assert_eq 64 "$r_rc" "a URL with a quote"
+[ ! -e "$T/dist2" ] || fail "a refused release wrote $T/dist2"
 
 step "install.sh refuses bad arguments and changes nothing"
 run_capture r bash "$SRC/install.sh" --prefix relative/dir --no-deps
@@ -38,8 +44,9 @@ assert_contains "$r_err" "nothing to uninstall" "says why"
 [ ! -e "$T/nothing-here" ] || fail "a refused uninstall created the prefix"
 
 P="$T/prefix"
+mkdir -p "$P/share/man" # there before phantom: must still be there after --uninstall
 step "install.sh: the client, then the admin side; again changes nothing"
-run_capture r bash "$SRC/install.sh" --no-deps --build-dir "$BUILD" --prefix "$P"
+run_capture r bash "$SRC/install.sh" --no-deps --no-build --build-dir "$BUILD" --prefix "$P"
 assert_eq 0 "$r_rc" "install ($r_err)"
 for f in bin/phantom share/man/man1/phantom.1 share/bash-completion/completions/phantom \
   share/zsh/site-functions/_phantom share/fish/vendor_completions.d/phantom.fish; do
@@ -47,14 +54,14 @@ for f in bin/phantom share/man/man1/phantom.1 share/bash-completion/completions/
   assert_contains "$r_out" "$P/$f" "install.sh lists $f"
 done
 [ ! -e "$P/sbin/phantom-admin" ] || fail "the client install brought phantom-admin"
-run_capture r bash "$SRC/install.sh" --no-deps --build-dir "$BUILD" --prefix "$P" --admin
+run_capture r bash "$SRC/install.sh" --no-deps --no-build --build-dir "$BUILD" --prefix "$P" --admin
 assert_eq 0 "$r_rc" "install --admin ($r_err)"
 for f in sbin/phantom-admin sbin/phantom-entrypoint share/man/man8/phantom-admin.8 share/phantom/danted.conf \
   share/phantom/sshd_config share/phantom/pam.d/phantom; do
   [ -f "$P/$f" ] || fail "install.sh --admin did not install $f"
 done
 manifest=$(cat "$P/share/phantom/install-manifest.txt")
-run_capture r bash "$SRC/install.sh" --no-deps --build-dir "$BUILD" --prefix "$P" --admin
+run_capture r bash "$SRC/install.sh" --no-deps --no-build --build-dir "$BUILD" --prefix "$P" --admin
 assert_eq 0 "$r_rc" "install again"
 assert_eq "$manifest" "$(cat "$P/share/phantom/install-manifest.txt")" "the same files"
 
@@ -87,7 +94,10 @@ step "install.sh --uninstall removes exactly what it installed"
 run_capture r bash "$SRC/install.sh" --uninstall --prefix "$P"
 assert_eq 0 "$r_rc" "uninstall ($r_err)"
 assert_eq "" "$(find "$P" -type f)" "files left in the prefix"
-assert_eq "" "$(find "$P/share" -mindepth 1)" "directories left under share"
+for d in share/phantom share/doc/phantom-admin; do
+  [ ! -e "$P/$d" ] || fail "--uninstall left $d"
+done
+[ -d "$P/share/man" ] || fail "--uninstall removed share/man, which was there before"
 
 step "cpack makes the phantom and phantom-admin .deb packages"
 run_capture r cpack --config "$BUILD/CPackConfig.cmake" -G DEB -B "$T/debs"
