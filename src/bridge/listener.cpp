@@ -361,6 +361,9 @@ struct Listener::Impl {
             return false;
         }
         const ConnectionPtr s = std::exchange(spare, nullptr);
+        if (s->closed) {
+            return false; // expired a moment ago: keep_spare has not seen it yet
+        }
         boost::system::error_code ignored;
         s->upstream.cancel(ignored); // ends keep_spare's wait before the socket moves
         c.upstream = std::move(s->upstream);
