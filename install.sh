@@ -51,10 +51,13 @@ as_owner() {
 
 if [ "$uninstall" = 1 ]; then
   [ -f "$manifest" ] || { echo "install.sh: nothing to uninstall: $manifest does not exist" >&2; exit 1; }
-  if command -v "$prefix/bin/phantom" >/dev/null 2>&1; then
-    echo "note: a login service installed with \`phantom connect --install-service\` is yours to remove first" \
-      "(\`phantom connect --uninstall-service\`)"
-  fi
+  for unit in "${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/phantom.service" \
+    "$HOME/Library/LaunchAgents/dev.phantom.connect.plist"; do
+    if [ -e "$unit" ]; then # without phantom, nothing could remove it any more
+      echo "install.sh: $unit still starts phantom at login; run \`phantom connect --uninstall-service\` first" >&2
+      exit 1
+    fi
+  done
   while IFS= read -r file; do
     case "$file" in "$prefix"/*) ;; *) echo "install.sh: skipping $file (outside $prefix)" >&2; continue ;; esac
     if [ -e "$file" ] || [ -L "$file" ]; then

@@ -38,7 +38,7 @@ run_capture r bash "$SRC/install.sh" --prefix relative/dir --no-deps
 assert_eq 64 "$r_rc" "relative prefix"
 run_capture r bash "$SRC/install.sh" --bogus
 assert_eq 64 "$r_rc" "unknown argument"
-run_capture r bash "$SRC/install.sh" --uninstall --prefix "$T/nothing-here"
+run_capture r env HOME="$T/home" bash "$SRC/install.sh" --uninstall --prefix "$T/nothing-here"
 assert_eq 1 "$r_rc" "uninstall without a manifest"
 assert_contains "$r_err" "nothing to uninstall" "says why"
 [ ! -e "$T/nothing-here" ] || fail "a refused uninstall created the prefix"
@@ -91,7 +91,14 @@ run_capture r env -i PATH="$P/bin:/usr/bin:/bin" HOME="$T" LANG=C.UTF-8 \
 assert_eq 0 "$r_rc" "test do ($r_out $r_err)"
 
 step "install.sh --uninstall removes exactly what it installed"
-run_capture r bash "$SRC/install.sh" --uninstall --prefix "$P"
+mkdir -p "$T/home/.config/systemd/user"
+touch "$T/home/.config/systemd/user/phantom.service"
+run_capture r env HOME="$T/home" bash "$SRC/install.sh" --uninstall --prefix "$P"
+assert_eq 1 "$r_rc" "uninstall while a login service still starts phantom"
+assert_contains "$r_err" "phantom connect --uninstall-service" "the fix"
+[ -x "$P/bin/phantom" ] || fail "the refused uninstall removed phantom"
+rm "$T/home/.config/systemd/user/phantom.service"
+run_capture r env HOME="$T/home" bash "$SRC/install.sh" --uninstall --prefix "$P"
 assert_eq 0 "$r_rc" "uninstall ($r_err)"
 assert_eq "" "$(find "$P" -type f)" "files left in the prefix"
 for d in share/phantom share/doc/phantom-admin; do
