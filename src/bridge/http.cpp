@@ -516,6 +516,11 @@ HttpResult<Framing> response_framing(const ResponseHead& head, std::string_view 
     return Framing{Framing::Kind::until_close, 0};
 }
 
+bool codings_for_http10(const ResponseHead& head) {
+    const auto codings = transfer_codings(head.headers);
+    return codings.empty() || (codings.size() == 1 && codings.front() == "chunked");
+}
+
 bool client_keeps_alive(const RequestHead& head) {
     if (list_contains(head.headers, "connection", "close")) {
         return false;
@@ -551,6 +556,9 @@ std::string client_response_head(const ResponseHead& head, bool close, int clien
     // passed on beside it could make the client frame it differently.
     if (head.find("transfer-encoding") != nullptr) {
         drop.emplace_back("content-length");
+        if (client_minor_version == 0) {
+            drop.emplace_back("transfer-encoding"); // decoded by the bridge, ended by close
+        }
     }
     append_fields(out, head.headers, drop);
     if (close) {
@@ -626,7 +634,7 @@ BodyTracker::BodyTracker(Framing framing) {
     }
 }
 
-std::optional<std::size_t> BodyTracker::consume(std::string_view data) {
+std::optional<std::size_t> BodyTracker::consume(std::string_view data, std::string* payload) {
     std::size_t used = 0;
     while (used < data.size() && m_state != State::done) {
         if (m_state == State::failed) {
@@ -634,10 +642,16 @@ std::optional<std::size_t> BodyTracker::consume(std::string_view data) {
         }
         if (m_state == State::data) {
             if (m_until_close) {
+                if (payload != nullptr) {
+                    payload->append(data.substr(used));
+                }
                 return data.size();
             }
             const auto take =
                 static_cast<std::size_t>(std::min<std::uint64_t>(m_remaining, data.size() - used));
+            if (payload != nullptr) {
+                payload->append(data.substr(used, take));
+            }
             used += take;
             m_remaining -= take;
             if (m_remaining == 0) {

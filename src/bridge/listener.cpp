@@ -709,7 +709,11 @@ struct Listener::Impl {
                 co_return false;
             }
             if (head->status < 200) {
-                // Interim responses (100 Continue, 103 Early Hints) pass through.
+                // Interim responses (100 Continue, 103 Early Hints) pass through, except to
+                // an HTTP/1.0 client, which cannot take them (RFC 9110 §15.2).
+                if (request.minor_version == 0) {
+                    continue;
+                }
                 const std::string interim = client_response_head(*head, false, 1);
                 if (!co_await send(c.client, interim)) {
                     co_return false;
@@ -722,9 +726,17 @@ struct Listener::Impl {
                 co_await refuse(c, Failure::upstream_error, 502, failure.reason);
                 co_return false;
             }
+            // An HTTP/1.0 client gets a chunked body decoded and ended by close.
+            const bool dechunk = request.minor_version == 0 && framing->kind == Framing::Kind::chunked;
+            if (request.minor_version == 0 && !codings_for_http10(*head)) {
+                co_await refuse(c, Failure::upstream_error, 502,
+                                "the server used a transfer coding an HTTP/1.0 client cannot decode");
+                co_return false;
+            }
             // A response that comes before the client finished its body ends the connection:
             // say so, rather than let the client send another request on it.
-            const bool close = !keep_alive || framing->kind == Framing::Kind::until_close || !c.body_done;
+            const bool close =
+                !keep_alive || framing->kind == Framing::Kind::until_close || !c.body_done || dechunk;
             const std::string response = client_response_head(*head, close, request.minor_version);
             if (!co_await send(c.client, response)) {
                 co_return false;
@@ -737,14 +749,15 @@ struct Listener::Impl {
                         co_return false;
                     }
                 }
-                const auto take = body.consume(c.upstream_buffer);
+                std::string payload;
+                const auto take = body.consume(c.upstream_buffer, dechunk ? &payload : nullptr);
                 if (!take) {
                     co_return false;
                 }
-                const std::string chunk = c.upstream_buffer.substr(0, *take);
+                const std::string chunk = dechunk ? std::move(payload) : c.upstream_buffer.substr(0, *take);
                 c.upstream_buffer.erase(0, *take);
                 counters.bytes_down += chunk.size();
-                if (!co_await send(c.client, chunk)) {
+                if (!chunk.empty() && !co_await send(c.client, chunk)) {
                     co_return false;
                 }
             }

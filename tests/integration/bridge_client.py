@@ -3,6 +3,7 @@
 """Raw-socket clients for the bridge tests: what curl cannot send or measure.
 
   raw PORT                      send stdin as is, print the first line of the reply
+  dump PORT                     send stdin as is, print the whole reply (until the bridge closes)
   load PORT TOKEN HOST N C      N CONNECT + GET exchanges to HOST:80, C at a time;
                                 prints "ok=N failed=F" and the first failure
   halfclose PORT TOKEN HOST     CONNECT, send an HTTP/1.0 GET, shut down writing, read to
@@ -92,6 +93,12 @@ def cmd_raw(port):
     print(reply.split(b"\r\n\r\n", 1)[-1].decode(errors="replace").strip())
 
 
+def cmd_dump(port):
+    sock = socket.create_connection(("127.0.0.1", int(port)), timeout=10)
+    sock.sendall(sys.stdin.buffer.read())
+    sys.stdout.write(read_all(sock).decode(errors="replace"))
+
+
 def cmd_load(port, token, host, n, concurrency):
     n, concurrency = int(n), int(concurrency)
     lock = threading.Lock()
@@ -140,5 +147,5 @@ def cmd_idle(port, token, host, seconds):
 
 
 if __name__ == "__main__":
-    commands = {"raw": cmd_raw, "load": cmd_load, "halfclose": cmd_halfclose, "idle": cmd_idle}
+    commands = {"raw": cmd_raw, "dump": cmd_dump, "load": cmd_load, "halfclose": cmd_halfclose, "idle": cmd_idle}
     commands[sys.argv[1]](*sys.argv[2:])

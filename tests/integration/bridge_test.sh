@@ -143,6 +143,21 @@ run_capture r client_py raw "$B" < <(printf 'GET http://%s/ HTTP/1.1\r\nProxy-Au
   "$FX_UP_HOST" "$(printf 'phantom:%s' "$TOKEN" | base64 -w0)")
 assert_contains "$r_out" "400" "Content-Length with Transfer-Encoding (smuggling)"
 
+step "HTTP/1.0 client: no interim 103, a chunked answer decoded and ended by close; 1.1 gets both"
+auth10=$(printf 'phantom:%s' "$TOKEN" | base64 -w0)
+run_capture r client_py dump "$B" < <(printf 'GET http://%s/chunked HTTP/1.0\r\nProxy-Authorization: Basic %s\r\n\r\n' \
+  "$FX_UP_HOST" "$auth10")
+assert_eq "HTTP/1.1 200 OK" "$(head -n 1 <<<"$r_out" | tr -d '\r')" "status line ($r_err)"
+assert_not_contains "$r_out" "103" "interim response to an HTTP/1.0 client"
+assert_not_contains "$r_out" "Transfer-Encoding" "Transfer-Encoding to an HTTP/1.0 client"
+assert_contains "$r_out" "Connection: close" "the body ends with the connection"
+assert_eq "$FX_UPSTREAM_BODY" "$(python3 -c 'import sys; print(sys.stdin.read().split("\r\n\r\n", 1)[1])' <<<"$r_out")" \
+  "the decoded body"
+run_capture r client_py dump "$B" < <(printf 'GET http://%s/chunked HTTP/1.1\r\nProxy-Authorization: Basic %s\r\nConnection: close\r\n\r\n' \
+  "$FX_UP_HOST" "$auth10")
+assert_contains "$r_out" "HTTP/1.1 103 Early Hints" "the interim response to an HTTP/1.1 client"
+assert_contains "$r_out" "Transfer-Encoding: chunked" "chunked to an HTTP/1.1 client"
+
 step "half-close: the client shuts down writing and still gets the whole reply"
 run_capture r client_py halfclose "$B" "$TOKEN" "$FX_UP_HOST"
 assert_eq "$FX_UPSTREAM_BODY" "$r_out" "reply after half-close ($r_err)"

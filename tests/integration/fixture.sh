@@ -45,6 +45,7 @@
 #       FX_UP_ADDR, signed by a CA made here) and plain HTTP on :80. Every GET/POST answers
 #       FX_UPSTREAM_BODY, except GET /bytes/N (N zero bytes, N <= 1 GiB, for throughput tests)
 #       and GET /ip (the caller's source address and a newline, like a what-is-my-IP service),
+#       and GET /chunked (a 103 Early Hints, then FX_UPSTREAM_BODY chunked, 7 bytes a chunk),
 #       and POST /v1/messages (a minimal Anthropic Messages API for the real Claude Code CLI:
 #       one reply, FX_MESSAGES_REPLY, as JSON or as server-sent events).
 #       Each request appends "SRC_ADDR SCHEME METHOD PATH HOST" to FX_UPSTREAM_LOG before the
@@ -610,6 +611,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 k = min(n, len(chunk))
                 self.wfile.write(chunk[:k])
                 n -= k
+            return
+        if self.command == "GET" and self.path == "/chunked":  # as HTTP/1.1 servers answer
+            out = [b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n",
+                   b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n"
+                   b"Connection: close\r\n\r\n"]
+            out += [b"%x\r\n%s\r\n" % (len(body[i:i + 7]), body[i:i + 7]) for i in range(0, len(body), 7)]
+            self.wfile.write(b"".join(out) + b"0\r\n\r\n")
+            self.close_connection = True
             return
         length = int(self.headers.get("Content-Length") or 0)
         self.request_body = self.rfile.read(length) if length else b""

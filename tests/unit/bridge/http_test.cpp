@@ -213,6 +213,12 @@ TEST_CASE("forwarded heads lose hop-by-hop fields and carry the target's Host", 
         parse_response_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 9\r\n\r\n")
             .value();
     CHECK(client_response_head(both, false, 1) == "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    // An HTTP/1.0 client cannot decode chunked: the bridge decodes it, the head says nothing of it.
+    CHECK(client_response_head(both, true, 0) == "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n");
+    CHECK(codings_for_http10(both));
+    CHECK(codings_for_http10(response));
+    CHECK_FALSE(codings_for_http10(
+        parse_response_head("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n").value()));
 }
 
 TEST_CASE("keep-alive: HTTP/1.1 by default, HTTP/1.0 only when asked", "[http]") {
@@ -249,6 +255,15 @@ TEST_CASE("body tracker: lengths, chunks with extensions and trailers, malformed
         }
         CHECK(body.done());
         CHECK(used == chunked.size() - std::string("GET next").size());
+    }
+    for (std::size_t step : {std::size_t{1}, std::size_t{3}, chunked.size()}) {
+        INFO("decoded, fed " << step << " bytes at a time");
+        BodyTracker body(Framing{Framing::Kind::chunked, 0});
+        std::string payload;
+        for (std::size_t at = 0; at < chunked.size() && !body.done(); at += step) {
+            body.consume(std::string_view(chunked).substr(at, step), &payload).value();
+        }
+        CHECK(payload == "Wikipedia");
     }
     for (const char* bad : {"x\r\n", "4\r\nWikiXX", "4\nWiki\r\n", "-1\r\n", "1234567890abcdef0\r\n"}) {
         INFO(bad);
