@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The checks of `phantom doctor`: each finds one kind of problem and names its fix.
+#include <phantom/bridge/http.hpp>
 #include <phantom/config/known_hosts.hpp>
 #include <phantom/config/secrets.hpp>
 #include <phantom/doctor/checks.hpp>
@@ -157,17 +158,12 @@ std::string age(std::int64_t seconds) {
 
 /// The status code of an HTTP reply ("HTTP/1.1 407 …" -> 407); 0 when it is none.
 int http_status(const std::string& reply) {
-    if (reply.rfind("HTTP/1.", 0) != 0 || reply.size() < 12) {
+    const auto length = bridge::head_length(reply);
+    if (!length) {
         return 0;
     }
-    int code = 0;
-    for (std::size_t i = 9; i < 12; ++i) {
-        if (reply[i] < '0' || reply[i] > '9') {
-            return 0;
-        }
-        code = code * 10 + (reply[i] - '0');
-    }
-    return code;
+    const auto head = bridge::parse_response_head(std::string_view(reply).substr(0, *length));
+    return head ? head->status : 0;
 }
 
 std::string connect_request(const std::string& target, const std::optional<std::string>& token) {
@@ -180,8 +176,8 @@ std::string connect_request(const std::string& target, const std::optional<std::
 
 /// The reply's body (the bridge names the cause there), on one line.
 std::string reply_body(const std::string& reply) {
-    const auto end = reply.find("\r\n\r\n");
-    return end == std::string::npos ? "" : first_line(reply.substr(end + 4));
+    const auto length = bridge::head_length(reply);
+    return length ? first_line(std::string_view(reply).substr(*length)) : "";
 }
 
 // ---------------------------------------------------------------------------------------
