@@ -361,6 +361,7 @@ struct Listener::Impl {
             return false;
         }
         const ConnectionPtr s = std::exchange(spare, nullptr);
+        counters.spares = 0;
         if (s->closed) {
             return false; // expired a moment ago: keep_spare has not seen it yet
         }
@@ -385,6 +386,7 @@ struct Listener::Impl {
                 spare_opening = false;
                 if (spare == s) {
                     spare.reset();
+                    counters.spares = 0;
                 }
                 s->close();
             }
@@ -407,11 +409,13 @@ struct Listener::Impl {
         }
         s.touch(options.spare_lifetime);
         spare = self;
+        counters.spares = 1;
         // Readable before any request means closed by the tunnel (ssh restarted, the server
         // gave up on it); aborted means taken or expired.
         co_await s.upstream.async_wait(tcp::socket::wait_read, nothrow);
         if (spare == self) {
             spare.reset();
+            counters.spares = 0;
         }
         s.close();
     }

@@ -42,6 +42,7 @@ struct Counters {
     std::atomic<std::uint64_t> total{0};
     std::atomic<std::uint64_t> bytes_up{0};   ///< client -> destination
     std::atomic<std::uint64_t> bytes_down{0}; ///< destination -> client
+    std::atomic<std::uint64_t> spares{0};     ///< tunnel connections greeted ahead, unused (0 or 1)
     std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(Failure::count_)> failures{};
 };
 

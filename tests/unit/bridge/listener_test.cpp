@@ -230,6 +230,15 @@ private:
     int m_accepted = 0;
 };
 
+/// Waits up to 5 s for the bridge to hold a greeted spare (the fake records its side of the
+/// greeting before the bridge has read the answer).
+bool spare_ready(const Listener& bridge) {
+    for (int i = 0; i < 500 && bridge.counters().spares.load() == 0; ++i) {
+        std::this_thread::sleep_for(10ms);
+    }
+    return bridge.counters().spares.load() == 1;
+}
+
 /// Options for a bridge in front of `tunnel` keeping spares for `lifetime` (0: none).
 ListenerOptions spare_options(const FakeTunnel& tunnel, std::chrono::seconds lifetime) {
     auto o = options_for(tunnel.port());
@@ -370,6 +379,7 @@ TEST_CASE("a spare tunnel connection, greeted ahead, carries the next request", 
     CHECK(connect_and_echo(io, bridge.port(), "a.example:1") == k_established);
     CHECK(tunnel.wait_for("request 1 a.example"));
     REQUIRE(tunnel.wait_for("greeted 2")); // the spare, made once the tunnel answered
+    REQUIRE(spare_ready(bridge));
     CHECK(tunnel.accepted() == 2);
     CHECK(connect_and_echo(io, bridge.port(), "b.example:2") == k_established);
     CHECK(tunnel.wait_for("request 2 b.example")); // on the spare: no new connection for it
@@ -385,6 +395,7 @@ TEST_CASE("a spare logs in with the member's credentials", "[listener][spare]") 
     bridge.start();
     CHECK(connect_and_echo(io, bridge.port(), "a.example:1") == k_established);
     CHECK(tunnel.wait_for("login 2 alice"));
+    REQUIRE(spare_ready(bridge));
     CHECK(connect_and_echo(io, bridge.port(), "b.example:2") == k_established);
     CHECK(tunnel.wait_for("request 2 b.example"));
 }
